@@ -1,0 +1,46 @@
+# tb-histdiag: `make demo` starts TensorBoard with the tab on demo runs,
+# `make test` runs every test; both set everything up on a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 6006
+DEMO_LOGDIR ?= demo_logs
+FRONTEND := tb_histdiag_plugin_frontend
+BUNDLE := tb_histdiag_plugin/static/index.js
+
+.PHONY: test demo setup chromium frontend frontend-check bench clean
+
+$(VENV)/.installed: setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium; }
+
+frontend:
+	cd $(FRONTEND) && npm ci --no-audit --no-fund && npm run build
+
+# Rebuild the bundle and fail when the committed one is stale.
+frontend-check: frontend
+	cd $(FRONTEND) && npm test
+	git diff --exit-code --stat -- $(BUNDLE) || { echo "$(BUNDLE) is stale: rebuild it (make frontend) and commit it"; exit 1; }
+
+test: setup chromium frontend-check
+	$(PY) -m pytest
+
+demo:
+	$(MAKE) setup
+	$(PY) -m tb_histdiag_plugin.demo --logdir $(DEMO_LOGDIR)
+	@echo "tb-histdiag demo: open http://localhost:$(PORT)/#histdiag"
+	$(VENV)/bin/tensorboard --logdir $(DEMO_LOGDIR) --port $(PORT) --bind_all
+
+bench: setup chromium
+	$(PY) bench/run_bench.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_LOGDIR) build dist *.egg-info

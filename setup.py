@@ -1,0 +1,43 @@
+"""tb-histdiag: a TensorBoard plugin that diagnoses gradient health from histograms."""
+
+import os
+
+import setuptools
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(HERE, "README.md"), encoding="utf-8") as f:
+    LONG_DESCRIPTION = f.read()
+
+TEST = [
+    "pytest>=8",
+    "pytest-timeout",
+    "hypothesis>=6",
+    "playwright==1.65.2",
+    "tensorflow-cpu==2.21.0",
+    "torch==2.13.0",
+    "tensorboardX==2.6.5",
+    "matplotlib>=3.8",
+    "nbclient>=0.10",
+    "nbformat>=5",
+    "ipykernel>=6",
+]
+DEMO = ["tensorflow-cpu==2.21.0", "torch==2.13.0", "tensorboardX==2.6.5"]
+NOTEBOOK = ["matplotlib>=3.8"]
+
+setuptools.setup(
+    name="tb-histdiag",
+    version="0.1.0",
+    description="A TensorBoard tab that turns histogram summaries into per-layer gradient-health diagnoses",
+    long_description=LONG_DESCRIPTION,
+    long_description_content_type="text/markdown",
+    python_requires=">=3.9",
+    packages=["tb_histdiag_plugin"],
+    package_data={"tb_histdiag_plugin": ["static/*.js", "http_api.md"]},
+    install_requires=["tensorboard>=2.12", "numpy>=1.22", "werkzeug>=2"],
+    extras_require={"test": TEST, "demo": DEMO, "notebook": NOTEBOOK},
+    entry_points={
+        "tensorboard_plugins": ["histdiag = tb_histdiag_plugin.plugin:HistDiagPlugin"],
+        "console_scripts": ["tb-histdiag = tb_histdiag_plugin.cli:console_main"],
+    },
+    license="Apache-2.0",
+)

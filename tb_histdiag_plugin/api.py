@@ -1,0 +1,26 @@
+"""The Python API: the whole diagnosis of a logdir, as the CLI prints it."""
+
+from tb_histdiag_plugin import diagnosis, loading, rules
+
+
+def diagnose(logdir, run=None, **settings):
+    """Diagnose every run of ``logdir`` (or just ``run``) holding histograms.
+
+    Returns ``{"runs": {RUN: <diagnostics document>}}``, the same document the
+    tab's ``diagnostics`` route serves and ``tb-histdiag report --format json``
+    prints.  ``settings`` override health-rule thresholds by name (see
+    ``rules.SETTINGS``).  Raises ``loading.LogdirError`` for a missing logdir
+    or one without histograms, ``KeyError`` for an unknown run and
+    ``rules.SettingError`` for a bad setting.
+    """
+    parsed = rules.parse_settings(settings)
+    provider = loading.local_provider(logdir)
+    ctx = loading.request_context()
+    diagnoser = diagnosis.Diagnoser(provider)
+    listing = diagnoser.listing(ctx, "")
+    if not listing:
+        raise loading.LogdirError("logdir %r holds no histogram summaries" % logdir)
+    if run is not None and run not in listing:
+        raise KeyError("run %r has no histograms (runs: %s)" % (run, ", ".join(sorted(listing))))
+    runs = [run] if run is not None else sorted(listing)
+    return {"runs": {name: diagnoser.analysis(ctx, "", name, listing[name]).document(parsed) for name in runs}}

@@ -1,0 +1,177 @@
+"""The ``histdiag`` TensorBoard plugin: thin HTTP routes over ``diagnosis``.
+
+Routes and JSON shapes are documented in ``http_api.md`` beside this file.
+Every failure a request can cause is answered as JSON ``{"error": ...}`` with a
+4xx status naming the parameter or value; the plugin never lets an exception
+escape to TensorBoard's HTML error page.
+"""
+
+import json
+import logging
+import os
+import re
+
+import numpy as np
+from werkzeug import wrappers
+
+from tensorboard import errors as tb_errors
+from tensorboard import plugin_util
+from tensorboard.backend import http_util
+from tensorboard.plugins import base_plugin
+
+from tb_histdiag_plugin import diagnosis, reading, rules
+
+PLUGIN_NAME = "histdiag"
+_STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
+_MAX_PARAM_LENGTH = 4096
+_STEP_RE = re.compile(r"^-?\d{1,18}$")
+_JSON = "application/json"
+logger = logging.getLogger(__name__)
+
+
+class BadRequest(ValueError):
+    """A missing or malformed parameter (a 400)."""
+
+
+def _error(request, status, message):
+    return http_util.Respond(request, json.dumps({"error": message}), _JSON, code=status)
+
+
+def _json_route(handler):
+    """Run a route handler, turning every known failure into a 4xx JSON error."""
+
+    @wrappers.Request.application
+    def route(self, request):
+        try:
+            return handler(self, request)
+        except BadRequest as e:
+            return _error(request, 400, str(e))
+        except rules.SettingError as e:
+            return _error(request, 400, str(e))
+        except (diagnosis.NotFound, tb_errors.NotFoundError) as e:
+            return _error(request, 404, str(e))
+        except tb_errors.InvalidArgumentError as e:
+            return _error(request, 400, str(e))
+        except Exception as e:  # a bug of ours: say so as JSON, keep serving
+            logger.exception("histdiag: %s failed", request.path)
+            return _error(request, 500, "internal error: %s" % type(e).__name__)
+
+    route.__name__ = handler.__name__
+    return route
+
+
+def _param(request, name):
+    values = request.args.getlist(name)
+    if not values or values[0] == "":
+        raise BadRequest("missing parameter %r" % name)
+    if len(values) > 1:
+        raise BadRequest("parameter %r given %d times" % (name, len(values)))
+    value = values[0]
+    if len(value) > _MAX_PARAM_LENGTH:
+        raise BadRequest("parameter %r is too long (%d characters, at most %d)" % (name, len(value), _MAX_PARAM_LENGTH))
+    return value
+
+
+def _request_args(request):
+    return plugin_util.context(request.environ), plugin_util.experiment_id(request.environ)
+
+
+class HistDiagPlugin(base_plugin.TBPlugin):
+    """Per-layer statistics and gradient-health markers from histogram summaries."""
+
+    plugin_name = PLUGIN_NAME
+
+    def __init__(self, context):
+        self._diagnoser = diagnosis.Diagnoser(context.data_provider) if context.data_provider else None
+
+    def get_plugin_apps(self):
+        return {
+            "/index.js": self._serve_js,
+            "/runs": self._serve_runs,
+            "/diagnostics": self._serve_diagnostics,
+            "/histogram": self._serve_histogram,
+            "/settings": self._serve_settings,
+        }
+
+    def is_active(self):
+        # TensorBoard enables the tab when the data provider lists histogram
+        # data (data_plugin_names); no work here, it gets no request context.
+        return False
+
+    def data_plugin_names(self):
+        return (reading.HISTOGRAM_PLUGIN,)
+
+    def frontend_metadata(self):
+        return base_plugin.FrontendMetadata(es_module_path="/index.js", tab_name="histdiag",
+                                            disable_reload=False)
+
+    @wrappers.Request.application
+    def _serve_js(self, request):
+        path = os.path.join(_STATIC_DIR, "index.js")
+        try:
+            with open(path, "rb") as f:
+                body = f.read()
+        except OSError:
+            return _error(request, 404, "the frontend bundle is missing from the package (index.js)")
+        return http_util.Respond(request, body, "text/javascript")
+
+    def _require_provider(self):
+        if self._diagnoser is None:
+            raise diagnosis.NotFound("TensorBoard gave this plugin no data provider")
+
+    @_json_route
+    def _serve_runs(self, request):
+        self._require_provider()
+        ctx, eid = _request_args(request)
+        return http_util.Respond(request, json.dumps({"runs": self._diagnoser.runs(ctx, eid)}), _JSON)
+
+    @_json_route
+    def _serve_diagnostics(self, request):
+        self._require_provider()
+        run = _param(request, "run")
+        overrides = {}
+        for name in request.args:
+            if name != "run":
+                overrides[name] = _param(request, name)
+        settings = rules.parse_settings(overrides)
+        ctx, eid = _request_args(request)
+        body = self._diagnoser.analysis(ctx, eid, run).document_json(settings)
+        return http_util.Respond(request, body, _JSON)
+
+    @_json_route
+    def _serve_histogram(self, request):
+        self._require_provider()
+        run, tag, step_text = _param(request, "run"), _param(request, "tag"), _param(request, "step")
+        if not _STEP_RE.match(step_text):
+            raise BadRequest("parameter 'step' must be an integer, got %r" % step_text[:100])
+        step = int(step_text)
+        ctx, eid = _request_args(request)
+        tags = self._diagnoser.listing(ctx, eid, [run]).get(run)
+        if not tags:
+            raise diagnosis.NotFound("no histogram data for run %r" % run)
+        if tag not in tags:
+            raise diagnosis.NotFound("run %r has no histogram tag %r" % (run, tag))
+        series = reading.read_run(self._diagnoser._provider, ctx, eid, run, [tag]).get(tag)
+        i = series.step_index(step) if series is not None else None
+        if i is None:
+            raise diagnosis.NotFound("tag %r of run %r has no step %d" % (tag, run, step))
+        rows = series.buckets[i, : series.n_rows[i]]
+        rows = rows[rows[:, 2] > 0] if rows[:, 2].any() else rows[:0]
+        body = {
+            "run": run,
+            "tag": tag,
+            "step": step,
+            "wall_time": float(series.wall_times[i]),
+            "non_finite": bool(series.non_finite[i]),
+            "buckets": [[float(a), float(b), float(c)] for a, b, c in np.asarray(rows, dtype=np.float64)],
+        }
+        return http_util.Respond(request, json.dumps(body), _JSON)
+
+    @_json_route
+    def _serve_settings(self, request):
+        body = {"settings": [
+            {"name": s.name, "default": s.default, "min": s.low, "max": s.high,
+             "description": s.description, "source": s.source}
+            for s in rules.SETTINGS
+        ]}
+        return http_util.Respond(request, json.dumps(body), _JSON)

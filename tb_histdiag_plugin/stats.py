@@ -1,0 +1,215 @@
+"""Per-step statistics of a histogram series, estimated from its stored buckets.
+
+Everything here is a pure function over numpy arrays and is vectorised over all
+steps of a series at once: a series is one ``[n_steps, n_rows, 3]`` array of
+``[left, right, count]`` rows (see ``reading.py`` for how the stored layouts are
+normalised into it).
+
+The estimator.  TensorBoard keeps only bucket edges and counts (TF2 keeps no
+sum or sum of squares; the loaders drop them from TF1/PyTorch protos), so every
+statistic is an estimate.  The plain estimate puts each bucket's mass at its
+midpoint (or spreads it uniformly).  That is poor exactly where training
+pathologies live: a dead ReLU layer's zeros, a clipped weight's pile at its
+bound, tanh outputs stacked at +-1.  So each row is split into *segments*:
+
+* an **atom** (a point mass) where the data plainly pile up on a single value:
+  at the minimum of the first bucket, at the maximum of the last one, or at
+  zero inside the bucket that holds zero.  A bucket's atom is its count in
+  excess of what the density of its neighbouring buckets predicts, kept only
+  when that excess is clearly larger than counting noise.  Rows of zero width
+  (a constant tensor, PyTorch's ``[0, 1e-12)`` bucket) are atoms whole.
+* the rest of the row spread **uniformly** over the row, split at zero so no
+  segment straddles zero (which makes ``abs_mean`` exact per segment).
+
+On a smooth distribution no atom passes the noise test and the estimate is the
+usual uniform-within-bucket one; on a spiky one the spike is placed where it is
+instead of half a bucket away.  Moments then have closed forms per segment and
+percentiles invert the piecewise-linear CDF (with jumps at atoms).
+"""
+
+import numpy as np
+
+PERCENTILES = (1, 5, 25, 50, 75, 95, 99)
+STAT_NAMES = (
+    "count", "mean", "std", "min", "max", "rms", "l2_norm", "abs_mean", "zero_fraction",
+    "p1", "p5", "p25", "p50", "p75", "p95", "p99", "change",
+    # Beyond the contract: the share of values piled at the minimum / maximum
+    # (atoms at the edges), used by the clipping and saturation rules.
+    "min_fraction", "max_fraction",
+)
+
+# Quantile levels on which the Wasserstein distance between steps is integrated.
+_W1_LEVELS = (np.arange(200) + 0.5) / 200.0
+# A row narrower than this share of the step's range holds a single value at
+# the stored resolution (e.g. PyTorch's [0, 1e-12) bucket).
+_POINT_WIDTH = 1e-9
+# TF1's sentinel bucket limits are +-DBL_MAX; anything this large is a sentinel.
+_SENTINEL = 1e300
+
+
+def segments(buckets, n_rows):
+    """Split ``[n, K, 3]`` normalised buckets into atom and uniform segments.
+
+    ``n_rows[i]`` is the number of real (unpadded) rows of step ``i``.  Returns
+    ``(a, b, m)``, each ``[n, 4K]``: segment ``j`` of step ``i`` holds mass
+    ``m`` spread uniformly over ``[a, b]`` (an atom when ``a == b``).
+    """
+    left, right, count = buckets[..., 0], buckets[..., 1], buckets[..., 2]
+    n, k = count.shape
+    rows = np.arange(k)[None, :]
+    real = rows < n_rows[:, None]
+    width = right - left
+
+    # Expected count of each row from its neighbours' densities.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        density = np.where(width > 0, count / width, 0.0)
+    has_prev = (rows > 0) & real
+    has_next = (rows + 1 < n_rows[:, None]) & real
+    prev_d = np.zeros_like(density)
+    next_d = np.zeros_like(density)
+    prev_d[:, 1:] = density[:, :-1]
+    next_d[:, :-1] = density[:, 1:]
+    n_nb = has_prev.astype(float) + has_next
+    nb_density = np.where(n_nb > 0, (prev_d * has_prev + next_d * has_next) / np.maximum(n_nb, 1), 0.0)
+    # An edge row has one neighbour: extrapolate the density trend of the two
+    # rows beside it, so a distribution whose peak lies in its first bucket
+    # (log-normal-like) is not mistaken for a pile at the minimum.
+    prev2_d = np.zeros_like(density)
+    next2_d = np.zeros_like(density)
+    prev2_d[:, 2:] = density[:, :-2]
+    next2_d[:, :-2] = density[:, 2:]
+    trend_next = np.where(rows + 2 < n_rows[:, None], 2.0 * next_d - next2_d, next_d)
+    trend_prev = np.where(rows >= 2, 2.0 * prev_d - prev2_d, prev_d)
+    nb_density = np.where(has_next & ~has_prev, np.maximum(nb_density, trend_next), nb_density)
+    nb_density = np.where(has_prev & ~has_next, np.maximum(nb_density, trend_prev), nb_density)
+    expected = nb_density * np.maximum(width, 0.0)
+    excess = count - expected
+    # Counting noise: a Poisson count of mean e varies by about sqrt(e).
+    significant = (excess > 2.0) & (excess > expected + 3.0 * np.sqrt(expected)) & (n_nb > 0)
+
+    span = (right[np.arange(n), np.maximum(n_rows - 1, 0)] - left[:, 0])[:, None]
+    point = width <= _POINT_WIDTH * np.abs(span)
+    holds_zero = (left <= 0.0) & (right >= 0.0)
+    first = rows == 0
+    last = rows == (n_rows[:, None] - 1)
+    may_pile = holds_zero | first | last
+    atom = np.where(point, count, np.where(significant & may_pile, excess, 0.0))
+    atom = np.clip(atom, 0.0, count)
+    where = np.where(holds_zero, 0.0, np.where(first, left, right))
+    where = np.where(point, left, where)
+    rest = count - atom
+
+    # Split the uniform rest at zero so no segment straddles it.
+    z = np.clip(0.0, left, right)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_low = np.where(width > 0, (z - left) / width, 1.0)
+    a = np.stack([where, left, z, where], axis=-1)
+    b = np.stack([where, z, right, where], axis=-1)
+    m = np.stack([atom, rest * share_low, rest * (1.0 - share_low), np.zeros_like(atom)], axis=-1)
+    # Order matters for the CDF: an atom at the left edge comes before the row's
+    # uniform part, an atom at the right edge after it, an atom at zero between.
+    at_right = (~holds_zero) & (~first) & last & (~point)
+    m[..., 3] = np.where(at_right, m[..., 0], 0.0)
+    m[..., 0] = np.where(at_right, 0.0, m[..., 0])
+    at_zero = holds_zero & ~point
+    # An atom at zero sits between the two uniform halves: move it to slot 1.5
+    # by swapping it in after the lower half.
+    a_z = np.stack([left, z, z, right], axis=-1)
+    b_z = np.stack([z, z, right, right], axis=-1)
+    m_z = np.stack([rest * share_low, atom, rest * (1.0 - share_low), np.zeros_like(atom)], axis=-1)
+    sel = at_zero[..., None]
+    a = np.where(sel, a_z, a)
+    b = np.where(sel, b_z, b)
+    m = np.where(sel, m_z, m)
+    m = np.where(real[..., None], m, 0.0)
+    return a.reshape(n, 4 * k), b.reshape(n, 4 * k), m.reshape(n, 4 * k)
+
+
+def _quantiles(a, b, m, total, levels):
+    """Invert the piecewise-linear CDF of every step at ``levels`` (in (0, 1))."""
+    n, s = m.shape
+    cum = np.cumsum(m, axis=1)
+    safe_total = np.where(total > 0, total, 1.0)
+    frac = cum / safe_total[:, None]
+    # One global searchsorted: offset each step's CDF by 2*i so rows don't mix.
+    offset = 2.0 * np.arange(n)[:, None]
+    flat = (frac + offset).ravel()
+    targets = (np.asarray(levels)[None, :] + offset)
+    idx = np.searchsorted(flat, targets.ravel(), side="left").reshape(n, len(levels))
+    idx = idx - (np.arange(n) * s)[:, None]
+    idx = np.clip(idx, 0, s - 1)
+    rows = np.arange(n)[:, None]
+    before = np.where(idx > 0, frac[rows, np.maximum(idx - 1, 0)], 0.0)
+    seg_mass = m[rows, idx] / safe_total[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(seg_mass > 0, (targets - offset - before) / seg_mass, 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    return a[rows, idx] + (b[rows, idx] - a[rows, idx]) * t
+
+
+def series_stats(buckets, n_rows):
+    """All statistics of one series: a dict of ``STAT_NAMES`` → float arrays.
+
+    ``buckets`` is the ``[n, K, 3]`` array from ``reading.normalise``; rows of a
+    step with no finite data must already have zero counts.  Entries are NaN
+    where a step holds no data (the HTTP layer turns NaN into JSON null).
+    """
+    n = buckets.shape[0]
+    if n == 0:
+        return {name: np.zeros(0) for name in STAT_NAMES}
+    a, b, m = segments(buckets, n_rows)
+    total = m.sum(axis=1)
+    valid = total > 0
+    safe = np.where(valid, total, 1.0)
+
+    mid = 0.5 * (a + b)
+    mean = (m * mid).sum(axis=1) / safe
+    # Central second moment per segment: (mid - mean)^2 plus the uniform's w^2/12;
+    # summing central terms avoids the cancellation of E[x^2] - mean^2 when the
+    # mean is large against the spread.
+    w = b - a
+    var = (m * ((mid - mean[:, None]) ** 2 + w * w / 12.0)).sum(axis=1) / safe
+    second = (m * (a * a + a * b + b * b) / 3.0).sum(axis=1) / safe
+    abs_mean = (m * np.abs(mid)).sum(axis=1) / safe  # no segment straddles 0
+
+    lo = buckets[:, 0, 0]
+    hi = buckets[np.arange(n), np.maximum(n_rows - 1, 0), 1]
+    zero_mass = (m * ((a == 0.0) & (b == 0.0))).sum(axis=1)
+    seg_lo = (m * ((a == b) & (a == lo[:, None]))).sum(axis=1)
+    seg_hi = (m * ((a == b) & (a == hi[:, None]))).sum(axis=1)
+
+    levels = [p / 100.0 for p in PERCENTILES]
+    q = _quantiles(a, b, m, total, list(levels) + list(_W1_LEVELS))
+    pct = q[:, : len(levels)]
+    grid = q[:, len(levels):]
+
+    std = np.sqrt(np.maximum(var, 0.0))
+    change = np.full(n, np.nan)
+    if n > 1:
+        w1 = np.abs(grid[1:] - grid[:-1]).mean(axis=1)
+        prev_std = std[:-1]
+        ok = valid[1:] & valid[:-1] & (prev_std > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            change[1:] = np.where(ok, w1 / np.where(ok, prev_std, 1.0), np.nan)
+
+    out = {
+        "count": total,
+        "mean": mean,
+        "std": std,
+        "min": lo,
+        "max": hi,
+        "rms": np.sqrt(np.maximum(second, 0.0)),
+        "l2_norm": np.sqrt(np.maximum(second, 0.0) * total),
+        "abs_mean": abs_mean,
+        "zero_fraction": zero_mass / safe,
+        "change": change,
+        "min_fraction": seg_lo / safe,
+        "max_fraction": np.where(hi > lo, seg_hi / safe, 0.0),
+    }
+    for i, p in enumerate(PERCENTILES):
+        out["p%d" % p] = pct[:, i]
+    for name, values in out.items():
+        if name not in ("count", "change"):
+            out[name] = np.where(valid, values, np.nan)
+    out["count"] = np.where(valid, total, np.nan)
+    return {name: out[name] for name in STAT_NAMES}
