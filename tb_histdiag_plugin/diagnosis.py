@@ -20,8 +20,8 @@ class NotFound(LookupError):
     """An unknown run, tag or step (a 404 in HTTP)."""
 
 
-def round_significant(values, digits=6):
-    """Round to ``digits`` significant digits so the JSON stays compact."""
+def round_significant(values, digits=8):
+    """Round to ``digits`` significant digits: float32 precision, compact JSON."""
     values = np.asarray(values, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         magnitude = np.floor(np.log10(np.abs(values)))
@@ -34,7 +34,7 @@ def round_significant(values, digits=6):
     return np.where(np.isfinite(rounded), rounded, values)
 
 
-def json_list(values, digits=6):
+def json_list(values, digits=8):
     """Floats as a JSON-ready list, NaN and Inf as None (JSON null)."""
     rounded = round_significant(values, digits) if digits else np.asarray(values, dtype=np.float64)
     finite = np.isfinite(rounded)

@@ -156,7 +156,8 @@ class HistDiagPlugin(base_plugin.TBPlugin):
         if i is None:
             raise diagnosis.NotFound("tag %r of run %r has no step %d" % (tag, run, step))
         rows = series.buckets[i, : series.n_rows[i]]
-        rows = rows[rows[:, 2] > 0] if rows[:, 2].any() else rows[:0]
+        if not rows[:, 2].any():  # empty or non-finite: no buckets to draw
+            rows = rows[:0]
         body = {
             "run": run,
             "tag": tag,

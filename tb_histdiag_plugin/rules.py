@@ -494,7 +494,7 @@ def clipped_values(run, settings):
             at_min = np.where(st["min"] != 0, st["min_fraction"], 0.0)
             at_max = np.where(st["max"] != 0, st["max_fraction"], 0.0)
             share = np.fmax(at_min, at_max)
-            enough = (share * st["count"] >= 5) & (st["std"] > 0)
+            enough = (share * st["count"] >= 10) & (st["std"] > 0)
         cond = np.isfinite(share) & enough & (share >= settings["clipped_fraction"])
         for i, j in spans(cond):
             worst = i + int(np.nanargmax(share[i:j + 1]))

@@ -85,7 +85,7 @@ def segments(buckets, n_rows):
     expected = nb_density * np.maximum(width, 0.0)
     excess = count - expected
     # Counting noise: a Poisson count of mean e varies by about sqrt(e).
-    significant = (excess > 2.0) & (excess > expected + 3.0 * np.sqrt(expected)) & (n_nb > 0)
+    significant = (excess > 3.0) & (excess > expected + 3.0 * np.sqrt(expected)) & (n_nb > 0)
 
     span = (right[np.arange(n), np.maximum(n_rows - 1, 0)] - left[:, 0])[:, None]
     point = width <= _POINT_WIDTH * np.abs(span)
@@ -126,25 +126,48 @@ def segments(buckets, n_rows):
 
 
 def _quantiles(a, b, m, total, levels):
-    """Invert the piecewise-linear CDF of every step at ``levels`` (in (0, 1))."""
+    """Invert the piecewise-linear CDF of every step at ``levels`` in (0, 1).
+
+    ``levels`` is ``[L]`` (the same for every step) or ``[n, L]``.
+    """
     n, s = m.shape
+    levels = np.broadcast_to(np.asarray(levels, dtype=np.float64), (n, np.shape(levels)[-1]))
     cum = np.cumsum(m, axis=1)
     safe_total = np.where(total > 0, total, 1.0)
     frac = cum / safe_total[:, None]
     # One global searchsorted: offset each step's CDF by 2*i so rows don't mix.
     offset = 2.0 * np.arange(n)[:, None]
     flat = (frac + offset).ravel()
-    targets = (np.asarray(levels)[None, :] + offset)
-    idx = np.searchsorted(flat, targets.ravel(), side="left").reshape(n, len(levels))
+    targets = levels + offset
+    idx = np.searchsorted(flat, targets.ravel(), side="left").reshape(levels.shape)
     idx = idx - (np.arange(n) * s)[:, None]
     idx = np.clip(idx, 0, s - 1)
     rows = np.arange(n)[:, None]
     before = np.where(idx > 0, frac[rows, np.maximum(idx - 1, 0)], 0.0)
     seg_mass = m[rows, idx] / safe_total[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(seg_mass > 0, (targets - offset - before) / seg_mass, 0.0)
+        t = np.where(seg_mass > 0, (levels - before) / seg_mass, 0.0)
     t = np.clip(t, 0.0, 1.0)
     return a[rows, idx] + (b[rows, idx] - a[rows, idx]) * t
+
+
+def _percentile_levels(total):
+    """CDF levels of the two order statistics around each percentile.
+
+    numpy's (linear) percentile p of n values interpolates between order
+    statistics floor(h) and floor(h)+1, h = p (n - 1).  Under the bucket model
+    order statistic j sits at the centre of its unit of mass, CDF (j + 0.5)/n.
+    Interpolating the same way keeps the estimate right where the percentile
+    falls in an empty gap between buckets (a plain CDF inversion would stop at
+    the gap's edge).  Returns ``(levels [n, 2P], weights [n, P])``.
+    """
+    n_values = np.maximum(total, 1.0)[:, None]
+    p = np.asarray(PERCENTILES, dtype=np.float64)[None, :] / 100.0
+    h = p * (n_values - 1.0)
+    below = np.floor(h)
+    above = np.minimum(below + 1.0, n_values - 1.0)
+    levels = np.concatenate([(below + 0.5) / n_values, (above + 0.5) / n_values], axis=1)
+    return np.clip(levels, 1e-12, 1.0 - 1e-12), h - below
 
 
 def series_stats(buckets, n_rows):
@@ -178,10 +201,11 @@ def series_stats(buckets, n_rows):
     seg_lo = (m * ((a == b) & (a == lo[:, None]))).sum(axis=1)
     seg_hi = (m * ((a == b) & (a == hi[:, None]))).sum(axis=1)
 
-    levels = [p / 100.0 for p in PERCENTILES]
-    q = _quantiles(a, b, m, total, list(levels) + list(_W1_LEVELS))
-    pct = q[:, : len(levels)]
-    grid = q[:, len(levels):]
+    levels, weight = _percentile_levels(total)
+    k = len(PERCENTILES)
+    q = _quantiles(a, b, m, total, np.concatenate([levels, np.broadcast_to(_W1_LEVELS, (n, len(_W1_LEVELS)))], axis=1))
+    pct = q[:, :k] + weight * (q[:, k:2 * k] - q[:, :k])
+    grid = q[:, 2 * k:]
 
     std = np.sqrt(np.maximum(var, 0.0))
     change = np.full(n, np.nan)
