@@ -102,8 +102,10 @@ class HistDiagPlugin(base_plugin.TBPlugin):
         return (reading.HISTOGRAM_PLUGIN,)
 
     def frontend_metadata(self):
+        # TensorBoard's reload button does nothing to an iframe tab; the tab
+        # has its own Reload button and polls for new steps.
         return base_plugin.FrontendMetadata(es_module_path="/index.js", tab_name="histdiag",
-                                            disable_reload=False)
+                                            disable_reload=True)
 
     @wrappers.Request.application
     def _serve_js(self, request):

@@ -1,0 +1,225 @@
+// ECharts, tree-shaken: only the charts and components the tab uses, canvas renderer.
+// Every tooltip goes through a formatter that escapes names (run, layer and tag names are user data).
+
+import * as echarts from 'echarts/core';
+import { LineChart, BarChart, HeatmapChart } from 'echarts/charts';
+import {
+  GridComponent, TooltipComponent, VisualMapContinuousComponent, MarkLineComponent,
+} from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+import { escapeHtml, formatNumber } from './format.js';
+import { SEVERITY_COLORS } from './colors.js';
+
+echarts.use([LineChart, BarChart, HeatmapChart, GridComponent, TooltipComponent, VisualMapContinuousComponent,
+  MarkLineComponent, CanvasRenderer]);
+
+export { echarts };
+
+export function themeColors(dark) {
+  return dark
+    ? { text: '#ffffff', text2: '#bdbdbd', line: '#666666', split: '#444444', tooltipBg: '#424242', bg: '#3a3a3a' }
+    : { text: 'rgba(0,0,0,0.87)', text2: '#616161', line: '#bdbdbd', split: '#eeeeee', tooltipBg: '#ffffff', bg: '#ffffff' };
+}
+
+function baseOption(t) {
+  return {
+    animation: false,
+    backgroundColor: 'transparent',
+    textStyle: { fontFamily: 'Roboto, "Helvetica Neue", Arial, sans-serif', color: t.text },
+    tooltip: {
+      trigger: 'axis', confine: true, backgroundColor: t.tooltipBg, borderColor: t.line,
+      textStyle: { color: t.text, fontSize: 12 },
+    },
+  };
+}
+
+function axis(t, extra) {
+  return {
+    axisLine: { lineStyle: { color: t.line } }, axisTick: { lineStyle: { color: t.line } },
+    axisLabel: { color: t.text2, fontSize: 11 }, splitLine: { lineStyle: { color: t.split } },
+    nameTextStyle: { color: t.text2, fontSize: 11 }, ...extra,
+  };
+}
+
+function swatch(color) {
+  // color comes from our palette, never from data
+  return '<span style="display:inline-block;width:9px;height:9px;border-radius:2px;margin-right:4px;background:' +
+    escapeHtml(color) + '"></span>';
+}
+
+/** Gradient RMS (log scale) against depth, one line per run. runs: [{run, color, points: [{layer, value, step}]}] */
+export function gradientFlowOption(t, layers, runs) {
+  const idx = new Map(layers.map((l, i) => [l, i]));
+  return {
+    ...baseOption(t),
+    grid: { left: 64, right: 24, top: 16, bottom: 64 },
+    xAxis: axis(t, {
+      type: 'category', data: layers, name: 'layer (input → output)', nameLocation: 'middle', nameGap: 44,
+      axisLabel: { color: t.text2, fontSize: 11, rotate: layers.length > 8 ? 30 : 0, interval: 'auto',
+        formatter: (v) => (v.length > 18 ? v.slice(0, 17) + '…' : v) },
+    }),
+    yAxis: axis(t, { type: 'log', name: 'gradient RMS', nameLocation: 'middle', nameGap: 48,
+      axisLabel: { color: t.text2, fontSize: 11, formatter: (v) => formatNumber(v, 2) } }),
+    tooltip: {
+      ...baseOption(t).tooltip,
+      formatter: (params) => {
+        const list = Array.isArray(params) ? params : [params];
+        if (!list.length) return '';
+        const layer = layers[list[0].dataIndex];
+        let html = '<b>' + escapeHtml(layer) + '</b>';
+        for (const p of list) {
+          const r = runs[p.seriesIndex];
+          if (!r) continue;
+          const pt = r.points.find((x) => x.layer === layer);
+          html += '<br>' + swatch(r.color) + escapeHtml(r.run) + ': ' + escapeHtml(formatNumber(pt ? pt.value : null)) +
+            (pt && pt.step !== null ? ' <span style="opacity:.7">(step ' + escapeHtml(String(pt.step)) + ')</span>' : '');
+        }
+        return html;
+      },
+    },
+    series: runs.map((r) => {
+      const data = new Array(layers.length).fill(null);
+      for (const p of r.points) if (idx.has(p.layer)) data[idx.get(p.layer)] = p.value;
+      return {
+        type: 'line', name: r.run, data, connectNulls: false, symbol: 'circle', symbolSize: 7,
+        lineStyle: { color: r.color, width: 2 }, itemStyle: { color: r.color },
+      };
+    }),
+  };
+}
+
+const HEAT_COLORS = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
+
+/** Layers × steps heatmap with marker spans. */
+export function heatmapOption(t, matrix, markers) {
+  const { xSteps, rows, data, min, max, spec } = matrix;
+  const rowIndex = new Map(rows.map((r, i) => [r.key, i]));
+  const stepIndex = new Map(xSteps.map((s, i) => [s, i]));
+  // Marker spans: a line across the cells of the steps where the condition holds, in the severity colour.
+  const spans = [];
+  for (const m of markers) {
+    if (m.severity !== 'critical' && m.severity !== 'warning') continue;
+    const yi = rowIndex.has(m.layer) ? rowIndex.get(m.layer) : rowIndex.get('tag:' + m.tag);
+    if (yi === undefined) continue;
+    let x0 = stepIndex.get(m.first_step);
+    let x1 = stepIndex.get(m.last_step);
+    if (x0 === undefined) x0 = 0;
+    if (x1 === undefined) x1 = xSteps.length - 1;
+    spans.push({ yi, x0, x1, kind: m.kind, severity: m.severity });
+    if (spans.length >= 300) break;
+  }
+  const names = rows.map((r) => r.name);
+  return {
+    ...baseOption(t),
+    grid: { left: 130, right: 90, top: 8, bottom: 48 },
+    xAxis: axis(t, { type: 'category', data: xSteps.map(String), name: 'step', nameLocation: 'middle', nameGap: 30,
+      splitArea: { show: false } }),
+    yAxis: axis(t, { type: 'category', data: names, inverse: true,
+      axisLabel: { color: t.text2, fontSize: 11, formatter: (v) => (v.length > 18 ? v.slice(0, 17) + '…' : v) } }),
+    visualMap: {
+      type: 'continuous', seriesIndex: 0, min, max, calculable: false, orient: 'vertical', right: 8, top: 'middle', itemHeight: 160,
+      inRange: { color: HEAT_COLORS }, textStyle: { color: t.text2, fontSize: 11 },
+      formatter: (v) => formatNumber(v, 2),
+    },
+    tooltip: {
+      ...baseOption(t).tooltip, trigger: 'item',
+      formatter: (p) => {
+        if (p.seriesIndex > 0) {
+          const sp = spans[p.seriesIndex - 1];
+          return sp ? '<b>' + escapeHtml(names[sp.yi]) + '</b><br>' + escapeHtml(sp.severity) + ': ' +
+            escapeHtml(sp.kind.replace(/_/g, ' ')) + '<br>steps ' + escapeHtml(String(xSteps[sp.x0])) + '–' +
+            escapeHtml(String(xSteps[sp.x1])) : '';
+        }
+        const [xi, yi, v] = p.data || [];
+        return '<b>' + escapeHtml(names[yi]) + '</b><br>step ' + escapeHtml(String(xSteps[xi])) + '<br>' +
+          escapeHtml(spec.label) + ': ' + escapeHtml(formatNumber(v));
+      },
+    },
+    series: [{ type: 'heatmap', data, progressive: 0, emphasis: { disabled: true } }].concat(spans.map((sp) => ({
+      type: 'line', data: sp.x0 === sp.x1 ? [[sp.x0, sp.yi]] : [[sp.x0, sp.yi], [sp.x1, sp.yi]], z: 5,
+      symbol: 'rect', symbolSize: [4, 12], lineStyle: { color: SEVERITY_COLORS[sp.severity], width: 3 },
+      itemStyle: { color: SEVERITY_COLORS[sp.severity] }, emphasis: { disabled: true },
+    }))),
+  };
+}
+
+/**
+ * Percentile bands over steps: p1–p99, p5–p95, p25–p75 stacked as areas, median and mean lines.
+ * s: normalised series; color: run colour; step: chosen step (vertical line).
+ */
+export function bandsOption(t, s, color, step) {
+  const st = s.stats;
+  const get = (k, i) => {
+    const v = st[k] ? st[k][i] : null;
+    return v === null || v === undefined || !Number.isFinite(v) ? null : v;
+  };
+  const keys = ['p1', 'p5', 'p25', 'p75', 'p95', 'p99'];
+  const layers = [[], [], [], [], [], []];
+  const median = [];
+  const mean = [];
+  for (let i = 0; i < s.steps.length; i++) {
+    const q = keys.map((k) => get(k, i));
+    const ok = q.every((v) => v !== null);
+    layers[0].push(ok ? q[0] : null);
+    for (let j = 1; j < 6; j++) layers[j].push(ok ? q[j] - q[j - 1] : null);
+    median.push(get('p50', i));
+    mean.push(get('mean', i));
+  }
+  const opac = [0, 0.15, 0.3, 0.5, 0.3, 0.15];
+  const names = ['p1', 'p1–p5', 'p5–p25', 'p25–p75', 'p75–p95', 'p95–p99'];
+  const series = layers.map((data, j) => ({
+    type: 'line', name: names[j], data, stack: 'bands', stackStrategy: 'all', symbol: 'none', connectNulls: false,
+    lineStyle: { width: 0, opacity: 0 }, areaStyle: j === 0 ? { opacity: 0 } : { color, opacity: opac[j] },
+    emphasis: { disabled: true },
+  }));
+  series.push({ type: 'line', name: 'median', data: median, symbol: 'none', lineStyle: { color, width: 1.5 },
+    itemStyle: { color }, connectNulls: false,
+    markLine: step === null || step === undefined ? undefined : {
+      symbol: 'none', silent: true, label: { show: false }, lineStyle: { color: t.text2, type: 'dashed', width: 1 },
+      data: [{ xAxis: String(step) }],
+    } });
+  series.push({ type: 'line', name: 'mean', data: mean, symbol: 'none', connectNulls: false,
+    lineStyle: { color: t.text, width: 1, type: 'dotted' }, itemStyle: { color: t.text } });
+  const steps = s.steps;
+  return {
+    ...baseOption(t),
+    grid: { left: 56, right: 12, top: 10, bottom: 28 },
+    xAxis: axis(t, { type: 'category', boundaryGap: false, data: steps.map(String), splitLine: { show: false } }),
+    yAxis: axis(t, { type: 'value', scale: true, axisLabel: { color: t.text2, fontSize: 11, formatter: (v) => formatNumber(v, 2) } }),
+    tooltip: {
+      ...baseOption(t).tooltip,
+      formatter: (params) => {
+        const list = Array.isArray(params) ? params : [params];
+        if (!list.length) return '';
+        const i = list[0].dataIndex;
+        const rows = [['p99', get('p99', i)], ['p95', get('p95', i)], ['p75', get('p75', i)], ['median', get('p50', i)],
+          ['mean', get('mean', i)], ['p25', get('p25', i)], ['p5', get('p5', i)], ['p1', get('p1', i)]];
+        return 'step ' + escapeHtml(String(steps[i])) + (s.non_finite[i] ? ' <b>(NaN/Inf)</b>' : '') + '<br>' +
+          rows.map(([k, v]) => escapeHtml(k) + ': ' + escapeHtml(formatNumber(v))).join('<br>');
+      },
+    },
+    series,
+  };
+}
+
+/** The histogram at one step: bars over bucket centres. buckets: [[left, right, count]] */
+export function histogramOption(t, buckets, color) {
+  const labels = buckets.map((b) => formatNumber((b[0] + b[1]) / 2, 2));
+  return {
+    ...baseOption(t),
+    grid: { left: 48, right: 12, top: 10, bottom: 36 },
+    xAxis: axis(t, { type: 'category', data: labels, axisLabel: { color: t.text2, fontSize: 10, hideOverlap: true } }),
+    yAxis: axis(t, { type: 'value', name: 'count', axisLabel: { color: t.text2, fontSize: 11, formatter: (v) => formatNumber(v, 2) } }),
+    tooltip: {
+      ...baseOption(t).tooltip,
+      formatter: (params) => {
+        const p = Array.isArray(params) ? params[0] : params;
+        if (!p) return '';
+        const b = buckets[p.dataIndex];
+        return '[' + escapeHtml(formatNumber(b[0])) + ', ' + escapeHtml(formatNumber(b[1])) + ')<br>count: ' +
+          escapeHtml(formatNumber(b[2]));
+      },
+    },
+    series: [{ type: 'bar', data: buckets.map((b) => b[2]), barCategoryGap: '4%', itemStyle: { color } }],
+  };
+}

@@ -1,0 +1,10 @@
+// Entry point: TensorBoard's plugin_entry.html does import("./index.js").then((m) => m.render()).
+import { createApp } from './app.js';
+
+let app = null;
+
+export function render() {
+  if (app) return app;
+  app = createApp(document, window);
+  return app;
+}

@@ -1,0 +1,410 @@
+"""End-to-end: the histdiag tab in headless Chromium against a real tensorboard."""
+
+import json
+import os
+import time
+
+import pytest
+
+import e2e_logs
+
+pytestmark = pytest.mark.e2e
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+PAINTED_PIXELS = """(sel) => {
+  const canvases = document.querySelectorAll(sel + ' canvas');
+  let n = 0;
+  for (const c of canvases) {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+  }
+  return n;
+}"""
+
+COLOR_PIXELS = """([sel, r, g, b]) => {
+  let n = 0;
+  for (const c of document.querySelectorAll(sel + ' canvas')) {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] > 200 && Math.abs(d[i] - r) < 12 && Math.abs(d[i + 1] - g) < 12 && Math.abs(d[i + 2] - b) < 12) n++;
+    }
+  }
+  return n;
+}"""
+
+
+def layer_rows(page):
+    return page.locator("#hd-overview tbody tr")
+
+
+def test_tab_appears_in_tensorboard(e2e_tab, e2e_server):
+    page = e2e_tab.page
+    page.goto(e2e_server + "/#histdiag")
+    # TensorBoard's own header shows the tab, and its iframe loads our module.
+    page.get_by_text("histdiag", exact=True).first.wait_for(timeout=60000)
+    frame = page.frame_locator("iframe")
+    frame.locator("#histdiag[data-state=ready]").wait_for(timeout=60000)
+    assert frame.locator("#hd-overview tbody tr").count() == 6
+    e2e_tab.assert_clean()
+
+
+def test_overview_lists_layers_in_depth_order(e2e_tab):
+    page = e2e_tab.open("run=vanishing")
+    names = layer_rows(page).evaluate_all("rows => rows.map(r => r.dataset.layer)")
+    assert names == ["layer_%d" % i for i in range(6)]
+    depths = page.locator("#hd-overview tbody td.hd-depth").all_text_contents()
+    assert depths == [str(i) for i in range(6)]
+    # three sparklines per row, drawn
+    assert page.locator("#hd-overview canvas.hd-spark").count() == 18
+    assert page.evaluate(PAINTED_PIXELS, "#hd-overview tbody tr:first-child") > 50
+    e2e_tab.assert_clean()
+
+
+def test_default_focus_is_the_worst_run(e2e_tab):
+    page = e2e_tab.open()
+    assert page.locator("#hd-overview .hd-run-label").text_content() == "vanishing"
+    # run summary: every run, counts of critical and warning markers
+    runs = page.locator(".hd-run").evaluate_all("els => els.map(e => e.dataset.run)")
+    assert runs == ["healthy", "vanishing", "xss"]
+    e2e_tab.assert_clean()
+
+
+def test_vanishing_run_has_vanishing_gradient_marker(e2e_tab):
+    page = e2e_tab.open("run=vanishing")
+    first = layer_rows(page).first
+    assert first.locator(".hd-badge[data-kind=vanishing_gradient]").count() >= 1
+    assert page.locator(".hd-run[data-run=vanishing] .hd-count[data-severity=critical]").text_content() != "0"
+    # the healthy run has no warning or critical marker
+    page2 = e2e_tab.open("run=healthy")
+    assert page2.locator("#hd-overview .hd-badge.hd-sev-critical, #hd-overview .hd-badge.hd-sev-warning").count() == 0
+    e2e_tab.assert_clean()
+
+
+def test_gradient_flow_and_heatmap_render(e2e_tab):
+    page = e2e_tab.open("run=vanishing")
+    page.locator("#hd-flow-chart canvas").wait_for()
+    page.locator("#hd-heat-chart canvas").wait_for()
+    assert page.locator("#hd-flow-chart").get_attribute("data-empty") == "false"
+    assert page.evaluate(PAINTED_PIXELS, "#hd-flow-chart") > 500
+    assert int(page.locator("#hd-heat-chart").get_attribute("data-cells")) == 6 * len(e2e_logs.STEPS)
+    assert page.evaluate(PAINTED_PIXELS, "#hd-heat-chart") > 5000
+    # step slider moves the chosen step
+    slider = page.locator("#hd-flow-step")
+    slider.focus()
+    page.keyboard.press("Home")
+    assert page.locator("#hd-flow .hd-step-label").text_content() == "step 0"
+    assert "step=0" in page.evaluate("location.hash")
+    # another statistic for the heatmap
+    page.select_option("#hd-heat-stat", "weights_rms")
+    assert "stat=weights_rms" in page.evaluate("location.hash")
+    assert page.evaluate(PAINTED_PIXELS, "#hd-heat-chart") > 5000
+    e2e_tab.assert_clean()
+
+
+def test_layer_detail_bands_histogram_and_table(e2e_tab):
+    page = e2e_tab.open("run=vanishing")
+    layer_rows(page).first.click()
+    detail = page.locator("#hd-detail")
+    detail.wait_for(state="visible")
+    assert detail.locator(".hd-detail-name").text_content() == "layer_0"
+    roles = detail.locator(".hd-card").evaluate_all("els => els.map(e => e.dataset.role)")
+    assert roles == ["weights", "bias", "gradient"]
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#hd-detail .hd-hist')].every(h => Number(h.dataset.buckets) > 0)",
+        timeout=30000)
+    assert page.evaluate(PAINTED_PIXELS, "#hd-detail .hd-bands[data-role=gradient]") > 1000
+    assert page.evaluate(PAINTED_PIXELS, "#hd-detail .hd-hist[data-role=weights]") > 500
+    table = detail.locator(".hd-stats[data-role=weights]").inner_text()
+    for name in ("count", "mean", "std", "rms", "p50", "zero_fraction", "change"):
+        assert name in table
+    assert "400" in table  # values per step
+    # markers with evidence and advice
+    marker = detail.locator(".hd-marker").first
+    if marker.count():
+        assert marker.locator(".hd-evidence").text_content()
+        assert "What to do" in marker.locator(".hd-advice").text_content()
+    assert "layer=layer_0" in page.evaluate("location.hash")
+    e2e_tab.assert_clean()
+
+
+def test_keyboard_opens_and_closes_detail(e2e_tab):
+    page = e2e_tab.open("run=vanishing")
+    layer_rows(page).first.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.locator("#hd-detail").wait_for(state="visible")
+    assert page.locator("#hd-detail .hd-detail-name").text_content() == "layer_1"
+    page.locator("#hd-detail-close").focus()
+    page.keyboard.press("Escape")
+    page.locator("#hd-detail").wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.dataset.layer") == "layer_1"
+    # every control is a real button
+    for sel in ("#hd-reload", "#hd-thresholds-toggle", "#hd-export-csv", "#hd-export-json", ".hd-runname"):
+        assert page.locator(sel).first.evaluate("e => e.tagName") == "BUTTON"
+    e2e_tab.assert_clean()
+
+
+def test_compare_two_runs(e2e_tab):
+    page = e2e_tab.open("run=vanishing")
+    assert page.locator("#hd-flow .hd-legend [data-run]").count() == 1
+    page.locator(".hd-run[data-run=healthy] input[type=checkbox]").check()
+    page.wait_for_function("() => document.querySelectorAll('#hd-flow .hd-legend [data-run]').length === 2")
+    e2e_tab.wait_idle()
+    legend = page.locator("#hd-flow .hd-legend [data-run]").evaluate_all("els => els.map(e => e.dataset.run)")
+    assert legend == ["vanishing", "healthy"]
+    hash_ = page.evaluate("location.hash")
+    assert "cmp=healthy" in hash_ and "cmp=vanishing" in hash_
+    # both run colours drawn in the gradient-flow chart: healthy #ff7043, vanishing #0077bb
+    assert page.evaluate(COLOR_PIXELS, ["#hd-flow-chart", 0xFF, 0x70, 0x43]) > 20
+    assert page.evaluate(COLOR_PIXELS, ["#hd-flow-chart", 0x00, 0x77, 0xBB]) > 20
+    # the comparison survives a reload from the hash
+    page.reload()
+    page.wait_for_selector("#histdiag[data-state=ready]")
+    page.wait_for_function("() => document.querySelectorAll('#hd-flow .hd-legend [data-run]').length === 2")
+    # clicking a run's name focuses it
+    page.locator(".hd-run[data-run=healthy] .hd-runname").click()
+    page.wait_for_function("() => document.querySelector('#hd-overview .hd-run-label').textContent === 'healthy'")
+    e2e_tab.assert_clean()
+
+
+def test_markup_in_tag_name_is_text(e2e_tab):
+    page = e2e_tab.open("run=xss")
+    row = page.locator("#hd-overview tbody tr", has_text=e2e_logs.XSS_TAG)
+    assert row.count() == 1
+    assert row.locator(".hd-lname").text_content() == e2e_logs.XSS_TAG
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    row.click()
+    page.locator("#hd-detail").wait_for(state="visible")
+    assert page.locator("#hd-detail .hd-detail-name").text_content() == e2e_logs.XSS_TAG
+    page.wait_for_function("() => Number(document.querySelector('#hd-detail .hd-hist').dataset.buckets) > 0",
+                           timeout=30000)
+    # hover the charts so tooltips (which render HTML) show the names
+    box = page.locator("#hd-heat-chart").bounding_box()
+    for dx in range(150, int(box["width"]) - 100, 40):
+        page.mouse.move(box["x"] + dx, box["y"] + box["height"] - 70)
+    time.sleep(0.3)
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    assert e2e_tab.dialogs == []
+    e2e_tab.assert_clean()
+
+
+def test_dark_mode_follows_color_scheme(e2e_tab):
+    page = e2e_tab.page
+    page.emulate_media(color_scheme="light")
+    e2e_tab.open("run=vanishing")
+    light = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_function("() => document.querySelector('#histdiag').dataset.theme === 'dark'")
+    dark = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert light == "rgb(255, 255, 255)"
+    assert dark == "rgb(48, 48, 48)"
+    e2e_tab.assert_clean()
+
+
+def test_dark_mode_follows_tensorboard_setting(e2e_tab, e2e_server):
+    page = e2e_tab.page
+    page.emulate_media(color_scheme="light")
+    page.goto(e2e_server + "/#histdiag")
+    frame = page.frame_locator("iframe")
+    frame.locator("#histdiag[data-state=ready]").wait_for(timeout=60000)
+    assert frame.locator("#histdiag").get_attribute("data-theme") == "light"
+    page.evaluate("document.body.classList.add('dark-mode')")
+    frame.locator("#histdiag[data-theme=dark]").wait_for(timeout=10000)
+    page.evaluate("document.body.classList.remove('dark-mode')")
+    frame.locator("#histdiag[data-theme=light]").wait_for(timeout=10000)
+    e2e_tab.assert_clean()
+
+
+def test_auto_refresh_refetches_when_last_step_changes(e2e_tab):
+    page = e2e_tab.page
+    seen = {"runs": 0, "diagnostics": 0}
+
+    def runs(route):
+        seen["runs"] += 1
+        response = route.fetch()
+        body = response.json()
+        if seen["runs"] > 1:  # new data arrived: the run's last step moved on
+            for r in body["runs"]:
+                r["last_step"] += 2
+        route.fulfill(response=response, body=json.dumps(body))
+
+    def diagnostics(route):
+        seen["diagnostics"] += 1
+        route.continue_()
+
+    page.clock.install()
+    page.route("**/data/plugin/histdiag/runs", runs)
+    page.route("**/data/plugin/histdiag/diagnostics?**", diagnostics)
+    e2e_tab.open("run=vanishing")
+    assert seen == {"runs": 1, "diagnostics": 1}
+    page.clock.run_for(31000)
+    page.wait_for_function("() => document.querySelector('.hd-status').textContent.startsWith('Refreshed')")
+    assert seen["runs"] == 2 and seen["diagnostics"] == 2
+    e2e_tab.assert_clean()
+
+
+def test_thresholds_change_markers(e2e_tab):
+    page = e2e_tab.open("run=vanishing")
+    before = layer_rows(page).locator(".hd-badge").count()
+    page.locator("#hd-thresholds-toggle").click()
+    page.locator("#hd-set-vanishing_ratio").wait_for()
+    assert page.locator("#hd-thresholds input").count() >= 1
+    # a value the server refuses: a clear message, nothing changes
+    page.fill("#hd-set-vanishing_ratio", "5")
+    page.click("#hd-thresholds-apply")
+    page.wait_for_function("() => document.querySelector('.hd-threshold-msg').textContent.startsWith('Not applied')")
+    assert "vanishing_ratio" in page.locator(".hd-threshold-msg").text_content()
+    # a stricter setting: vanishing only below 1e-9 of the output layer's gradients and 1e-12 absolute
+    page.fill("#hd-set-vanishing_ratio", "1e-9")
+    page.fill("#hd-set-vanishing_critical_ratio", "1e-10")
+    page.fill("#hd-set-vanishing_abs", "1e-12")
+    page.click("#hd-thresholds-apply")
+    page.wait_for_function("() => document.querySelector('.hd-threshold-msg').textContent.startsWith('Markers in')")
+    after = layer_rows(page).locator(".hd-badge[data-kind=vanishing_gradient]").count()
+    assert "set.vanishing_ratio=1e-9" in page.evaluate("location.hash")
+    if before:
+        assert after < before, (before, after)
+    page.click("#hd-thresholds-reset")
+    page.wait_for_function("() => !location.hash.includes('set.')")
+    page.wait_for_function("(n) => document.querySelectorAll('#hd-overview tbody .hd-badge').length === n", arg=before)
+    e2e_tab.assert_clean()
+
+
+def test_export_csv_and_json(e2e_tab):
+    page = e2e_tab.open("run=vanishing")
+    with page.expect_download() as info:
+        page.click("#hd-export-csv")
+    download = info.value
+    assert download.suggested_filename == "histdiag-vanishing-statistics.csv"
+    text = open(download.path(), encoding="utf-8").read()
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("run,tag,layer,role,step,wall_time,non_finite,count,mean,std")
+    assert len(lines) == 1 + 18 * len(e2e_logs.STEPS)
+    with page.expect_download() as info:
+        page.click("#hd-export-json")
+    doc = json.loads(open(info.value.path(), encoding="utf-8").read())
+    assert doc["run"] == "vanishing"
+    assert {"layers", "series", "markers"} <= set(doc)
+    e2e_tab.assert_clean()
+
+
+def test_empty_state_explains_how_to_log(e2e_tab):
+    page = e2e_tab.page
+    page.route("**/data/plugin/histdiag/runs", lambda route: route.fulfill(
+        status=200, content_type="application/json", body='{"runs": []}'))
+    e2e_tab.open(state="empty")
+    text = page.locator("#hd-empty").inner_text()
+    for needle in ("histogram_freq=1", "tf.summary.histogram", "GradientTape", "add_histogram"):
+        assert needle in text
+    e2e_tab.assert_clean()
+
+
+def test_server_error_is_shown_and_retry_recovers(e2e_tab):
+    page = e2e_tab.page
+    calls = {"n": 0}
+
+    def handler(route):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            route.fulfill(status=500, content_type="application/json", body='{"error": "the server broke"}')
+        else:
+            route.continue_()
+
+    page.route("**/data/plugin/histdiag/runs", handler)
+    page.goto(e2e_tab.entry_url("run=vanishing"))
+    page.wait_for_selector("#histdiag[data-state=error]")
+    assert "the server broke" in page.locator("#hd-error").inner_text()
+    e2e_tab.errors.clear()  # the browser logs the failed request itself
+    page.locator("#hd-error button").click()
+    page.wait_for_selector("#histdiag[data-state=ready]")
+    # the reload button refetches
+    page.click("#hd-reload")
+    page.wait_for_function("(n) => true", arg=0)
+    page.wait_for_selector("#histdiag[data-state=ready]")
+    assert calls["n"] >= 3
+    e2e_tab.assert_clean()
+
+
+def test_hash_restores_view(e2e_tab):
+    page = e2e_tab.open("run=vanishing&layer=layer_2&stat=weights_rms&step=4")
+    page.locator("#hd-detail").wait_for(state="visible")
+    assert page.locator("#hd-detail .hd-detail-name").text_content() == "layer_2"
+    assert page.locator("#hd-heat-stat").input_value() == "weights_rms"
+    assert page.locator("#hd-flow .hd-step-label").text_content() == "step 4"
+    assert layer_rows(page).nth(2).get_attribute("aria-selected") == "true"
+    e2e_tab.assert_clean()
+
+
+def test_hash_change_in_place_updates_view(e2e_tab):
+    page = e2e_tab.open("run=vanishing")
+    page.evaluate("location.hash = '#run=healthy&layer=layer_3'")
+    page.wait_for_function("() => document.querySelector('#hd-overview .hd-run-label').textContent === 'healthy'")
+    page.locator("#hd-detail").wait_for(state="visible")
+    assert page.locator("#hd-detail .hd-detail-name").text_content() == "layer_3"
+    e2e_tab.assert_clean()
+
+
+def _big_diagnostics(n_layers=34, n_steps=500):
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    steps = list(range(n_steps))
+    names = ["count", "mean", "std", "min", "max", "rms", "l2_norm", "abs_mean", "zero_fraction",
+             "p1", "p5", "p25", "p50", "p75", "p95", "p99", "change"]
+    layers, series = [], []
+    for i in range(n_layers):
+        name = "block_%d/dense" % i
+        tags = {"weights": name + "/kernel", "bias": name + "/bias", "gradient": name + "/kernel/grad", "activation": None}
+        layers.append({"name": name, "depth": i, "tags": tags})
+        for role in ("weights", "bias", "gradient"):
+            stats = {k: np.round(np.abs(rng.normal(1, 0.1, n_steps)), 6).tolist() for k in names}
+            series.append({"tag": tags[role], "layer": name, "role": role, "param": "weights",
+                           "steps": steps, "wall_times": [1.7e9 + s for s in steps], "non_finite": [False] * n_steps,
+                           "stats": stats})
+    markers = [{"kind": "vanishing_gradient", "severity": "warning", "tag": layers[i]["tags"]["gradient"],
+                "layer": layers[i]["name"], "first_step": 0, "last_step": 499, "evidence": "synthetic"}
+               for i in range(5)]
+    return {"run": "big", "layers": layers, "series": series, "markers": markers, "settings": {}}
+
+
+def test_overview_of_100_tags_by_500_steps_is_fast(e2e_tab):
+    page = e2e_tab.page
+    body = json.dumps(_big_diagnostics())
+    page.route("**/data/plugin/histdiag/runs", lambda route: route.fulfill(
+        status=200, content_type="application/json",
+        body=json.dumps({"runs": [{"run": "big", "tags": 102, "layers": 34, "first_step": 0, "last_step": 499,
+                                   "critical": 0, "warning": 5}]})))
+    page.route("**/data/plugin/histdiag/diagnostics?**", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=body))
+    e2e_tab.open("run=big")
+    assert layer_rows(page).count() == 34
+    overview_ms = float(page.locator("#histdiag").get_attribute("data-overview-ms"))
+    render_ms = float(page.locator("#histdiag").get_attribute("data-render-ms"))
+    assert overview_ms < 1000, overview_ms
+    assert render_ms < 1000, render_ms
+    e2e_tab.assert_clean()
+
+
+def test_screenshot(e2e_tab, e2e_server, tmp_path):
+    """The tab inside TensorBoard on the vanishing run, compared with the healthy one: docs/screenshot.png."""
+    page = e2e_tab.page
+    page.emulate_media(color_scheme="light")
+    page.goto(e2e_server + "/#histdiag")
+    frame = page.frame_locator("iframe")
+    frame.locator("#histdiag[data-state=ready]").wait_for(timeout=60000)
+    frame.locator(".hd-run[data-run=vanishing] .hd-runname").click()
+    frame.locator(".hd-run[data-run=healthy] input[type=checkbox]").check()
+    frame.locator("#hd-flow .hd-legend [data-run=healthy]").wait_for()
+    frame.locator("#histdiag[data-busy=false]").wait_for()
+    time.sleep(0.5)
+    # The committed README picture is rewritten only on request
+    # (UPDATE_SCREENSHOT=1), so `make test` leaves the work tree clean.
+    if os.environ.get("UPDATE_SCREENSHOT"):
+        os.makedirs(os.path.join(REPO, "docs"), exist_ok=True)
+        path = os.path.join(REPO, "docs", "screenshot.png")
+    else:
+        path = str(tmp_path / "screenshot.png")
+    page.screenshot(path=path)
+    assert os.path.getsize(path) > 10000
+    e2e_tab.assert_clean()
