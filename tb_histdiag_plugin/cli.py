@@ -70,6 +70,7 @@ def format_text(result):
 def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
+    loading.prefer_tensorflow_stub()
     try:
         settings = _settings(args.settings)
         result = api.diagnose(args.logdir, run=args.run, **settings)

@@ -10,26 +10,11 @@ import os
 import sys
 import types
 
+from tensorboard import context
+from tensorboard.backend.event_processing import data_provider as tb_data_provider
+from tensorboard.backend.event_processing import plugin_event_multiplexer
 
-def _prefer_tensorflow_stub():
-    """Have TensorBoard read files with its own TF stub, not TensorFlow.
-
-    TensorBoard's ``compat.tf`` imports TensorFlow whenever it is installed,
-    which costs seconds and floods stderr; ``tensorboard.compat.notf`` is its
-    documented switch to the stub.  Only when TensorFlow is not already loaded
-    in this process (a notebook that imported it keeps it).
-    """
-    if "tensorflow" not in sys.modules and "tensorboard.compat.notf" not in sys.modules:
-        sys.modules["tensorboard.compat.notf"] = types.ModuleType("tensorboard.compat.notf")
-
-
-_prefer_tensorflow_stub()
-
-from tensorboard import context  # noqa: E402  (after choosing the stub)
-from tensorboard.backend.event_processing import data_provider as tb_data_provider  # noqa: E402
-from tensorboard.backend.event_processing import plugin_event_multiplexer  # noqa: E402
-
-from tb_histdiag_plugin import reading  # noqa: E402
+from tb_histdiag_plugin import reading
 
 
 class LogdirError(ValueError):
@@ -47,6 +32,19 @@ def local_provider(logdir):
     multiplexer.AddRunsFromDirectory(logdir)
     multiplexer.Reload()
     return tb_data_provider.MultiplexerDataProvider(multiplexer, logdir)
+
+
+def prefer_tensorflow_stub():
+    """Have TensorBoard read files with its own TF stub, not TensorFlow.
+
+    TensorBoard's ``compat.tf`` imports TensorFlow whenever it is installed,
+    which costs seconds and floods stderr; ``tensorboard.compat.notf`` is its
+    documented switch to the stub.  The choice is made once per process, and
+    the stub cannot write summaries, so only a process that never writes them
+    may call this: the CLI does, the Python API does not.
+    """
+    if "tensorflow" not in sys.modules and "tensorboard.compat.notf" not in sys.modules:
+        sys.modules["tensorboard.compat.notf"] = types.ModuleType("tensorboard.compat.notf")
 
 
 def request_context():

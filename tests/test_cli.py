@@ -90,3 +90,14 @@ def test_importing_the_plugin_imports_no_framework():
             "tb_histdiag_plugin.torch; tb_histdiag_plugin.diagnose; "
             "assert 'tensorflow' not in sys.modules and 'torch' not in sys.modules, sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_diagnose_then_write_summaries_in_one_process(logdir, tmp_path):
+    """A notebook that diagnoses, then trains with tf.summary, keeps working."""
+    code = ("import sys, tb_histdiag_plugin\n"
+            "tb_histdiag_plugin.diagnose(sys.argv[1])\n"
+            "import tensorflow as tf\n"
+            "with tf.summary.create_file_writer(sys.argv[2]).as_default():\n"
+            "    assert tf.summary.histogram('x', [1.0, 2.0], step=0)\n")
+    subprocess.run([sys.executable, "-c", code, logdir, str(tmp_path)], check=True, timeout=300,
+                   env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
