@@ -1,12 +1,14 @@
 """The Python API: the whole diagnosis of a logdir, as the CLI prints it."""
 
-from tb_histdiag_plugin import diagnosis, loading, rules
+from tb_histdiag_plugin import diagnosis, loading, notebook, rules
 
 
 def diagnose(logdir, run=None, **settings):
     """Diagnose every run of ``logdir`` (or just ``run``) holding histograms.
 
-    Returns ``{"runs": {RUN: <diagnostics document>}}``, the same document the
+    Returns ``{"runs": {RUN: <diagnostics document>}}`` as a
+    ``notebook.Diagnosis`` (a dict, equal to the JSON; shown as a markers
+    table in Jupyter, with plot methods), the same document the
     tab's ``diagnostics`` route serves and ``tb-histdiag report --format json``
     prints.  ``settings`` override health-rule thresholds by name (see
     ``rules.SETTINGS``).  Raises ``loading.LogdirError`` for a missing logdir
@@ -23,4 +25,5 @@ def diagnose(logdir, run=None, **settings):
     if run is not None and run not in listing:
         raise KeyError("run %r has no histograms (runs: %s)" % (run, ", ".join(sorted(listing))))
     runs = [run] if run is not None else sorted(listing)
-    return {"runs": {name: diagnoser.analysis(ctx, "", name, listing[name]).document(parsed) for name in runs}}
+    result = {"runs": {name: diagnoser.analysis(ctx, "", name, listing[name]).document(parsed) for name in runs}}
+    return notebook.Diagnosis(result, logdir=logdir, settings=settings)
