@@ -7,6 +7,7 @@ until the data provider reports new data for it (its tags' largest step and
 wall time change); the rules are cheap and re-run per settings.
 """
 
+import gzip
 import json
 import threading
 
@@ -62,10 +63,21 @@ class RunAnalysis:
                 stats=stats.series_stats(s.buckets, s.n_rows)))
         self.wall_times = {tag: s.wall_times for tag, s in series.items()}
         self.run_view = rules.RunView(self.views, layers)
-        self.series_json = json.dumps([self._series_doc(v) for v in self.views], separators=(",", ":"),
-                                      allow_nan=False)
+        # Serialised on first use: ``/runs`` analyses every run but needs only
+        # the markers, so runs nobody opens never pay for (or hold) the JSON.
+        self._series_json = None
+        self._default_gzip = None
+        self._json_lock = threading.Lock()
         self._default_markers = rules.evaluate(self.run_view, rules.DEFAULTS)
         self.steps = np.unique(np.concatenate([v.steps for v in self.views])) if self.views else np.zeros(0)
+
+    @property
+    def series_json(self):
+        with self._json_lock:
+            if self._series_json is None:
+                self._series_json = json.dumps([self._series_doc(v) for v in self.views], separators=(",", ":"),
+                                               allow_nan=False)
+            return self._series_json
 
     def _series_doc(self, view):
         return {
@@ -104,6 +116,17 @@ class RunAnalysis:
         tail = json.dumps({"markers": self.markers(settings), "settings": settings}, separators=(",", ":"),
                           allow_nan=False)
         return head[:-1] + ',"series":' + self.series_json + "," + tail[1:]
+
+    def document_gzip(self, settings=None):
+        """``document_json`` gzipped (level 3, mtime 0, as TensorBoard's ``http_util.Respond``),
+        cached for the default settings: a warm request then costs no compression."""
+        if settings is not None and settings != rules.DEFAULTS:
+            return gzip.compress(self.document_json(settings).encode("utf-8"), compresslevel=3, mtime=0)
+        if self._default_gzip is None:
+            body = gzip.compress(self.document_json().encode("utf-8"), compresslevel=3, mtime=0)
+            with self._json_lock:
+                self._default_gzip = body
+        return self._default_gzip
 
     def document(self, settings=None):
         return json.loads(self.document_json(settings))

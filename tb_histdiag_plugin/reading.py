@@ -96,6 +96,14 @@ def to_series(tag, datums):
 
 def _stack(arrays):
     """Stack per-step ``[k, 3]`` arrays into ``[n, K, 3]``, padding short ones."""
+    if arrays:
+        # Fast path: every step has the same number of rows (the usual case).
+        try:
+            stacked = np.stack(arrays).astype(np.float64, copy=False)
+        except (ValueError, TypeError):
+            stacked = None
+        if stacked is not None and stacked.ndim == 3 and stacked.shape[2] == 3 and stacked.shape[1] > 0:
+            return stacked, np.full(len(arrays), stacked.shape[1], dtype=np.int64)
     shaped = []
     for arr in arrays:
         arr = np.asarray(arr, dtype=np.float64)
@@ -113,6 +121,25 @@ def _stack(arrays):
     return out, np.maximum(n_rows, 1)
 
 
+def _already_normal(buckets, n_rows):
+    """True when ``normalise`` would return ``buckets`` unchanged: full-width
+    rows, all finite and below the sentinels, non-negative counts, occupied
+    first and last rows, every row forwards and inside ``[first left, last right]``
+    (TF2's layout, and the Python loader's trimmed TF1 protos, on healthy data).
+    A cheap check that spares the general path's ~40 array passes."""
+    n, k, _ = buckets.shape
+    if n == 0 or not (n_rows == k).all():
+        return False
+    left, right, count = buckets[..., 0], buckets[..., 1], buckets[..., 2]
+    with np.errstate(invalid="ignore"):
+        if not np.isfinite(buckets).all() or not (np.abs(buckets[..., :2]) < _SENTINEL).all():
+            return False
+        if not ((count[:, 0] > 0) & (count[:, -1] > 0)).all() or not (count >= 0).all():
+            return False
+        lo, hi = left[:, :1], right[:, -1:]
+        return bool(((right >= left) & (left >= lo) & (right <= hi)).all())
+
+
 def normalise(arrays):
     """Normalise per-step bucket arrays (any stored layout); see module docstring.
 
@@ -121,6 +148,8 @@ def normalise(arrays):
     """
     buckets, n_rows = _stack(arrays)
     n, k, _ = buckets.shape
+    if _already_normal(buckets, n_rows):
+        return buckets, n_rows, np.zeros(n, dtype=bool)
     real = np.arange(k)[None, :] < n_rows[:, None]
     left, right, count = buckets[..., 0], buckets[..., 1], buckets[..., 2]
 
