@@ -263,9 +263,12 @@ def vanishing_gradient(run, settings):
             continue
         idx = np.concatenate([np.arange(i, j + 1) for i, j in found])
         s = grads[name]
-        worst = idx[np.nanargmin(np.where(np.isfinite(ratio[idx]), ratio[idx], np.inf))] if relative[idx].any() else idx[0]
+        if absolute[idx].any():  # practically zero wins: no ratio to speak of
+            worst = idx[np.argmax(absolute[idx])]
+        else:
+            worst = idx[np.nanargmin(np.where(np.isfinite(ratio[idx]), ratio[idx], np.inf))]
         critical = absolute[idx].any() or (np.nanmin(np.where(relative[idx], ratio[idx], np.inf)) <= settings["vanishing_critical_ratio"])
-        if relative[worst]:
+        if relative[worst] and rms[row, worst] > 0:
             evidence = ("gradient RMS %s at step %d is 1/%s of %s's %s (nearer the output); below %s of it at %d of %d steps"
                         % (fmt(rms[row, worst]), steps[worst], fmt(1.0 / ratio[worst]), names[ref_row[worst]],
                            fmt(ref[worst]), fmt(settings["vanishing_ratio"]), int(relative.sum()), int(np.isfinite(rms[row]).sum())))
