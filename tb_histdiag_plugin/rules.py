@@ -156,27 +156,22 @@ def fmt(x):
     return "%.3g" % x
 
 
-def spans(mask, min_len=2):
-    """Index ranges ``(i, j)`` of runs of True at least ``min_len`` long.
+def spans(mask, min_len=2, max_gap=2):
+    """Index ranges ``(i, j)`` where the condition holds, as markers should span them.
 
-    A series with fewer entries than ``min_len`` needs the condition on all.
+    Runs of True separated by at most ``max_gap`` False entries are one span
+    (a condition flickering around its threshold is one marker, not many); a
+    span needs ``min_len`` True entries, or all of them in a shorter series.
     """
     mask = np.asarray(mask, dtype=bool)
-    need = min(min_len, len(mask))
-    out = []
-    i = 0
-    n = len(mask)
-    while i < n:
-        if mask[i]:
-            j = i
-            while j + 1 < n and mask[j + 1]:
-                j += 1
-            if j - i + 1 >= max(need, 1):
-                out.append((i, j))
-            i = j + 1
-        else:
-            i += 1
-    return out
+    hits = np.nonzero(mask)[0]
+    if len(hits) == 0:
+        return []
+    need = max(1, min(min_len, len(mask)))
+    breaks = np.nonzero(np.diff(hits) > max_gap + 1)[0]
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(hits) - 1]])
+    return [(int(hits[a]), int(hits[b])) for a, b in zip(starts, ends) if b - a + 1 >= need]
 
 
 def marker(kind, severity, series, first_step, last_step, evidence):
@@ -216,21 +211,33 @@ def _ordinal_share(values, good):
 # ---------------------------------------------------------------- rules
 
 def non_finite(run, settings):
-    """NaN or Inf in any logged tensor: training has diverged or data is corrupt."""
-    out = []
+    """NaN or Inf in any logged tensor: training has diverged or data is corrupt.
+
+    One marker per layer (a diverging layer's weights, gradients and
+    activations go together), naming the tag that went first.
+    """
+    groups = {}
     for s in run.series:
+        if s.non_finite.any():
+            groups.setdefault(s.layer or ("tag", s.tag), []).append(s)
+    out = []
+    for members in groups.values():
+        first_of = {s.tag: s.steps[np.argmax(s.non_finite)] for s in members}
+        s = min(members, key=lambda m: (first_of[m.tag], m.tag))
         hits = np.nonzero(s.non_finite)[0]
-        if len(hits) == 0:
-            continue
         first, last = hits[0], hits[-1]
+        last_step = max(int(m.steps[np.nonzero(m.non_finite)[0][-1]]) for m in members)
         finite_before = np.nonzero(np.isfinite(s.stats["rms"][:first]))[0]
         tail = ""
         if len(finite_before):
             i = finite_before[-1]
             tail = "; last finite RMS %s at step %d" % (fmt(s.stats["rms"][i]), s.steps[i])
-        out.append(marker("non_finite", "critical", s, s.steps[first], s.steps[last],
-                          "%s tensor held NaN or ±Inf at %d of %d logged steps, first at step %d%s"
-                          % (s.role, len(hits), len(s.steps), s.steps[first], tail)))
+        others = ""
+        if len(members) > 1:
+            others = "; also %s" % ", ".join(sorted(m.tag for m in members if m is not s))
+        out.append(marker("non_finite", "critical", s, s.steps[first], last_step,
+                          "%s tensor held NaN or ±Inf at %d of %d logged steps, first at step %d%s%s"
+                          % (s.role, len(hits), len(s.steps), s.steps[first], tail, others)))
     return out
 
 
