@@ -53,14 +53,14 @@ def http_get(url, timeout=60):
 class TensorBoardServer:
     """A real ``tensorboard`` subprocess serving ``logdir`` on loopback."""
 
-    def __init__(self, logdir, load_fast=False, extra_args=()):
+    def __init__(self, logdir, load_fast=False, extra_args=(), env=None):
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.log = open(os.path.join(logdir, "..", "tb-%d.log" % self.port), "w")
         args = [TENSORBOARD, "--logdir", logdir, "--port", str(self.port), "--host", "127.0.0.1",
                 "--load_fast=%s" % ("true" if load_fast else "false"), "--reload_interval", "1",
                 "--samples_per_plugin", "histograms=0", *extra_args]
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))
         self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
 
     def get(self, path, timeout=60):
@@ -98,8 +98,8 @@ def tensorboard_factory():
     """Start real TensorBoard servers; all are stopped at the end of the session."""
     servers = []
 
-    def start(logdir, load_fast=False, expected_runs=(), extra_args=()):
-        server = TensorBoardServer(logdir, load_fast, extra_args)
+    def start(logdir, load_fast=False, expected_runs=(), extra_args=(), env=None):
+        server = TensorBoardServer(logdir, load_fast, extra_args, env)
         servers.append(server)
         if expected_runs:
             server.wait_for_runs(expected_runs)

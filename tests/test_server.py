@@ -1,5 +1,6 @@
 """The plugin inside a real TensorBoard process: registration, routes, errors."""
 
+import time
 import urllib.parse
 
 import pytest
@@ -119,3 +120,22 @@ def test_repeated_parameter_is_rejected(server):
 def test_experiment_prefixed_paths(server):
     status, body, _ = server.get("/experiment/abc123" + ROUTE + "runs")
     assert status == 200 and len(body["runs"]) == 4
+
+
+def test_a_broken_plugin_never_stops_tensorboard(tmp_path, tensorboard_factory):
+    """With the plugin module failing to import, TensorBoard still starts and serves."""
+    poison = tmp_path / "poison"
+    poison.mkdir()
+    (poison / "sitecustomize.py").write_text("import sys\nsys.modules['tb_histdiag_plugin.plugin'] = None\n")
+    logdir = tmp_path / "logs"
+    synthetic.write_run(str(logdir), "run", synthetic.healthy(steps=2))
+    server = tensorboard_factory(str(logdir), env={"PYTHONPATH": str(poison)})
+    deadline = time.time() + 60
+    while True:
+        try:
+            status, listing, _ = server.get("/data/plugins_listing")
+            break
+        except OSError:
+            assert time.time() < deadline and server.process.poll() is None, "tensorboard did not start"
+            time.sleep(0.5)
+    assert status == 200 and "histdiag" not in listing and "histograms" in listing
