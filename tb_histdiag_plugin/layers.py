@@ -38,6 +38,7 @@ _SUFFIX_RE = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_RE = re.compile(r"(\d+)")
+_OUTPUT_INDEX_RE = re.compile(r":\d+$")
 
 
 @dataclasses.dataclass
@@ -68,8 +69,9 @@ def _param_kind(word):
 
 def parse_tag(tag):
     """Read one tag's layer, role and parameter from its name alone."""
-    tokens = [t for t in tag.split("/") if t]
-    tokens = _strip_noise(tokens)
+    # TF variable names carry an output index: dense/kernel:0
+    tokens = [_OUTPUT_INDEX_RE.sub("", t) for t in tag.split("/") if t]
+    tokens = [t for t in _strip_noise(tokens) if t]
     if not tokens:
         return TagInfo(tag, "", "other", "", "")
     is_grad = is_act = False
@@ -105,6 +107,11 @@ def parse_tag(tag):
         param_name = tokens[-1]
         param = _param_kind(param_name)
         layer_tokens = tokens[:-1]
+    elif len(tokens) > 1 and _param_kind(tokens[0]) in ("weights", "bias"):
+        # A leading parameter word: weights/layer1, biases/layer1.
+        param_name = tokens[0]
+        param = _param_kind(param_name)
+        layer_tokens = tokens[1:]
     else:
         layer_tokens = tokens[:-1] + [".".join(dotted)]
         # Suffix forms: layer_1_weights, conv1_grad, fc1_activations.
@@ -119,6 +126,16 @@ def parse_tag(tag):
             else:
                 param_name = word
                 param = _param_kind(word)
+        # What the suffix was attached to may itself name the parameter:
+        # dense/kernel_grad, conv1.weight_grad, layer1/weights_gradient.
+        last_dotted = layer_tokens[-1].split(".")
+        if not param and len(last_dotted) > 1 and _param_kind(last_dotted[-1]):
+            param_name = last_dotted[-1]
+            param = _param_kind(param_name)
+            layer_tokens[-1] = ".".join(last_dotted[:-1])
+        elif not param and len(layer_tokens) > 1 and _param_kind(layer_tokens[-1]):
+            param_name = layer_tokens.pop()
+            param = _param_kind(param_name)
 
     # "output/kernel": a layer called output, not an activation marker.
     if param and is_act and not is_grad:

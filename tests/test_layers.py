@@ -27,6 +27,14 @@ CASES = [
     ("bn/moving_mean", "bn", "other"),
     ("loss_distribution", "", "other"),
     ("<img src=x onerror=alert(1)>", "", "other"),
+    ("dense/kernel:0", "dense", "weights"),
+    ("gradients/dense/kernel:0", "dense", "gradient"),
+    ("dense/kernel_grad", "dense", "gradient"),
+    ("dense_1/bias_grad", "dense_1", "gradient"),
+    ("conv1.weight_grad", "conv1", "gradient"),
+    ("layer1/weights_gradient", "layer1", "gradient"),
+    ("weights/layer1", "layer1", "weights"),
+    ("biases/layer1", "layer1", "bias"),
 ]
 
 
