@@ -39,10 +39,17 @@ SETTINGS = (
     Setting("exploding_factor", 10.0, 1.0, 1e12,
             "gradient L2 norm this many times its early value (median of the first logged steps)",
             "an order of magnitude of growth; AUTOTRAINER's exploding ratio beta3 = 70 is of the same order"),
+    Setting("exploding_warning_factor", 100.0, 1.0, 1e15,
+            "growth factor at which exploding gradients are a warning (below it: info, unless NaN follows)",
+            "healthy runs leaving an initial plateau grow their gradients 10-30x; divergence grows them by orders "
+            "of magnitude"),
     Setting("exploding_critical_factor", 1000.0, 1.0, 1e15,
             "growth factor at which exploding gradients are critical", "three orders of magnitude"),
     Setting("exploding_abs", 1e6, 0.0, 1e300,
             "gradient L2 norm at or above this is absurd whatever its history (critical)", "DLCheck: ||g|| > 1e6"),
+    Setting("persist_fraction", 0.5, 0.0, 1.0,
+            "share of a layer's logged steps on which vanishing gradients must hold",
+            "a persistent condition, not an early transient (SageMaker rules likewise look across steps)"),
     Setting("early_steps", 3, 1, 1000,
             "logged steps that make up the early baseline", "the first few logged steps, before training has moved"),
     Setting("dead_fraction", 0.9, 0.0, 1.0,
@@ -74,9 +81,12 @@ SETTINGS = (
     Setting("shrink_warning_ratio", 0.1, 0.0, 1.0,
             "shrinking to this share or less is a warning: decay too strong", "90% of the weights' norm gone"),
     Setting("growth_ratio", 3.0, 1.0, 1e12,
-            "weight L2 norm at the end at least this many times its start, rising steadily",
+            "weight L2 norm at the end at least this many times its start, rising steadily (info)",
             "well-initialised layers (Glorot & Bengio 2010; He et al. 2015) keep their norm within a small "
             "factor; AUTOTRAINER flags max |w| > 5 as large weights"),
+    Setting("growth_warning_ratio", 10.0, 1.0, 1e15,
+            "growth at which weight growth is a warning",
+            "an order of magnitude: a healthy output layer on separable data grows a few times over"),
     Setting("growth_critical_ratio", 100.0, 1.0, 1e15,
             "growth at which weight growth is critical", "two orders of magnitude"),
     Setting("steady_fraction", 0.8, 0.5, 1.0,
@@ -266,7 +276,8 @@ def vanishing_gradient(run, settings):
         relative = np.isfinite(ratio) & (ratio < settings["vanishing_ratio"])
         absolute = np.isfinite(rms[row]) & (rms[row] < settings["vanishing_abs"])
         found = spans(relative | absolute)
-        if not found:
+        observed = int(np.isfinite(rms[row]).sum())
+        if not found or (relative | absolute).sum() < settings["persist_fraction"] * observed:
             continue
         idx = np.concatenate([np.arange(i, j + 1) for i, j in found])
         s = grads[name]
@@ -318,13 +329,14 @@ def exploding_gradient(run, settings):
         peak = cond_idx[np.nanargmax(norm[cond_idx])]
         went_nan = bool(s.non_finite[i:].any())
         critical = absurd[cond_idx].any() or went_nan or growth[peak] >= settings["exploding_critical_factor"]
+        warning = growth[peak] >= settings["exploding_warning_factor"]
         evidence = ("gradient L2 norm %s early (median of steps %d–%d) → %s at step %d (%s×)"
                     % (fmt(baseline), s.steps[base_idx[0]], s.steps[base_idx[-1]], fmt(norm[peak]), s.steps[peak],
                        fmt(growth[peak])))
         if went_nan:
             evidence += "; non-finite from step %d" % s.steps[i + np.argmax(s.non_finite[i:])]
         last = cond_idx[-1]
-        out.append(marker("exploding_gradient", "critical" if critical else "warning", s,
+        out.append(marker("exploding_gradient", "critical" if critical else "warning" if warning else "info", s,
                           s.steps[cond_idx[0]], s.steps[last], evidence))
     return out
 
@@ -469,7 +481,8 @@ def weight_growth(run, settings):
         norm = s.stats["l2_norm"]
         still_growing = norm[idx[-1]] >= 0.95 * np.nanmax(norm)
         if ratio >= settings["growth_ratio"] and share >= settings["steady_fraction"] and still_growing:
-            severity = "critical" if ratio >= settings["growth_critical_ratio"] else "warning"
+            severity = ("critical" if ratio >= settings["growth_critical_ratio"]
+                        else "warning" if ratio >= settings["growth_warning_ratio"] else "info")
             out.append(marker("weight_growth", severity, s, s.steps[idx[0]], s.steps[idx[-1]],
                               "weight L2 norm grew from %s at step %d to %s at step %d (%s×), rising at %d%% of steps"
                               % (fmt(norm[idx[0]]), s.steps[idx[0]], fmt(norm[idx[-1]]), s.steps[idx[-1]],
@@ -504,8 +517,10 @@ def clipped_values(run, settings):
     out = []
     for s in run.series:
         st = s.stats
-        if s.role == "activation" and _bounded_share(s, settings) is not None:
-            continue  # bounded activations: the saturation rule's business
+        if s.role == "activation":
+            # Piles in activations are the dead-units and saturation rules'
+            # business (a normalisation layer moves ReLU zeros to its minimum).
+            continue
         with np.errstate(invalid="ignore"):
             at_min = np.where(st["min"] != 0, st["min_fraction"], 0.0)
             at_max = np.where(st["max"] != 0, st["max_fraction"], 0.0)
