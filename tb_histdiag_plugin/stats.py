@@ -39,7 +39,7 @@ STAT_NAMES = (
 )
 
 # Quantile levels on which the Wasserstein distance between steps is integrated.
-_W1_LEVELS = (np.arange(200) + 0.5) / 200.0
+_W1_LEVELS = (np.arange(64) + 0.5) / 64.0
 # A row narrower than this share of the step's range holds a single value at
 # the stored resolution (e.g. PyTorch's [0, 1e-12) bucket).
 _POINT_WIDTH = 1e-9
