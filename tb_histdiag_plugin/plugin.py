@@ -137,8 +137,12 @@ class HistDiagPlugin(base_plugin.TBPlugin):
                 overrides[name] = _param(request, name)
         settings = rules.parse_settings(overrides)
         ctx, eid = _request_args(request)
-        body = self._diagnoser.analysis(ctx, eid, run).document_json(settings)
-        return http_util.Respond(request, body, _JSON)
+        analysis = self._diagnoser.analysis(ctx, eid, run)
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            # Cached compressed for the default settings: a warm request
+            # costs no serialisation and no compression.
+            return http_util.Respond(request, analysis.document_gzip(settings), _JSON, content_encoding="gzip")
+        return http_util.Respond(request, analysis.document_json(settings), _JSON)
 
     @_json_route
     def _serve_histogram(self, request):

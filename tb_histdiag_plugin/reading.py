@@ -71,20 +71,65 @@ def fingerprint(tags):
     return tuple(sorted((tag, ts.max_step, ts.max_wall_time) for tag, ts in tags.items()))
 
 
+# Samples per ``read_tensors`` call.  The Rust data server answers over gRPC,
+# whose messages are capped at 256 MiB: 100 TF2 tags x 5,000 steps (30 buckets,
+# float64) is ~370 MB and fails with RESOURCE_EXHAUSTED.  ~250k TF2 samples is
+# ~190 MB; runs with wider histograms are split further on that error.
+_SAMPLES_PER_CALL = 250_000
+
+
+def _chunks(tags):
+    """Tag groups of at most ``_SAMPLES_PER_CALL`` samples, estimated from
+    ``max_step + 1`` (an upper bound for steps counted from 0)."""
+    if not isinstance(tags, dict):
+        return [list(tags)]
+    out, group, size = [], [], 0
+    for tag, ts in tags.items():
+        n = max(1, int(getattr(ts, "max_step", 0) or 0) + 1)
+        if group and size + n > _SAMPLES_PER_CALL:
+            out.append(group)
+            group, size = [], 0
+        group.append(tag)
+        size += n
+    if group:
+        out.append(group)
+    return out
+
+
+def _too_large(error):
+    code = getattr(error, "code", None)
+    text = str(code() if callable(code) else "") + " " + str(error)
+    return "RESOURCE_EXHAUSTED" in text or "larger than max" in text
+
+
 def read_run(data_provider, ctx, experiment_id, run, tags):
-    """All samples of the given tags of one run, in one ``read_tensors`` call."""
-    data = data_provider.read_tensors(
-        ctx,
-        experiment_id=experiment_id,
-        plugin_name=HISTOGRAM_PLUGIN,
-        downsample=ALL_SAMPLES,
-        run_tag_filter=provider.RunTagFilter(runs=[run], tags=list(tags)),
-    )
+    """All samples of the given tags of one run: one ``read_tensors`` call for
+    an ordinary run, a few for a very large one (see ``_SAMPLES_PER_CALL``)."""
     series = {}
+    for group in _chunks(tags):
+        _read_into(series, data_provider, ctx, experiment_id, run, group)
+    return series
+
+
+def _read_into(series, data_provider, ctx, experiment_id, run, tags):
+    try:
+        data = data_provider.read_tensors(
+            ctx,
+            experiment_id=experiment_id,
+            plugin_name=HISTOGRAM_PLUGIN,
+            downsample=ALL_SAMPLES,
+            run_tag_filter=provider.RunTagFilter(runs=[run], tags=list(tags)),
+        )
+    except Exception as e:  # the response over the gRPC message cap: halve the tags
+        if len(tags) > 1 and _too_large(e):
+            half = len(tags) // 2
+            _read_into(series, data_provider, ctx, experiment_id, run, tags[:half])
+            _read_into(series, data_provider, ctx, experiment_id, run, tags[half:])
+            return
+        raise
     for tag, datums in data.get(run, {}).items():
         if datums:
             series[tag] = to_series(tag, datums)
-    return series
 
 
 def to_series(tag, datums):

@@ -64,6 +64,9 @@ def write_keras(logdir, epochs=3):
     """Keras 3's stock TensorBoard callback with histogram_freq=1 (weights only)."""
     import keras
 
+    # Keras names layers from a process-wide counter: start it afresh so the
+    # stock names (dense, dense_1, dense_2) do not depend on earlier tests.
+    keras.backend.clear_session()
     keras.utils.set_random_seed(2)
     rng = np.random.default_rng(2)
     x = rng.normal(size=(128, 6)).astype("float32")
