@@ -13,25 +13,10 @@ import time
 import numpy as np
 import pytest
 
+from readback import read_histograms
 from tb_histdiag_plugin import demo
 
 pytestmark = pytest.mark.slow
-
-
-def read_histograms(run_dir):
-    """``{tag: {step: [k, 3] buckets}}`` of a run, through TensorBoard's loader."""
-    from tensorboard.backend.event_processing import plugin_event_accumulator as pea
-    from tensorboard.util import tensor_util
-
-    acc = pea.EventAccumulator(run_dir, size_guidance={pea.TENSORS: 0})
-    acc.Reload()
-    out = {}
-    for tag in acc.Tags()[pea.TENSORS]:
-        if acc.SummaryMetadata(tag).plugin_data.plugin_name != "histograms":
-            continue
-        for event in acc.Tensors(tag):
-            out.setdefault(tag, {})[event.step] = tensor_util.make_ndarray(event.tensor_proto).astype(np.float64)
-    return out
 
 
 # ------------------------------------------------- statistics from the stored buckets
