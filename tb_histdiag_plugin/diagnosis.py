@@ -51,26 +51,6 @@ def json_list(values, digits=8):
     return out
 
 
-# Steps per ``stats.series_stats`` call.  Every statistic but ``change`` is
-# per step, and ``change`` needs only the step before, so blocks overlapping by
-# one step give identical results; blocks keep the quantile search's arrays in
-# cache, which keeps the cost linear in steps (a 5,000-step series in one call
-# took twice as long as in blocks of 256).
-_STATS_BLOCK = 256
-
-
-def series_stats(buckets, n_rows):
-    n = len(buckets)
-    if n <= _STATS_BLOCK:
-        return stats.series_stats(buckets, n_rows)
-    parts = []
-    for start in range(0, n, _STATS_BLOCK):
-        lo = max(0, start - 1)
-        part = stats.series_stats(buckets[lo:start + _STATS_BLOCK], n_rows[lo:start + _STATS_BLOCK])
-        parts.append({name: values[start - lo:] for name, values in part.items()})
-    return {name: np.concatenate([p[name] for p in parts]) for name in stats.STAT_NAMES}
-
-
 class RunAnalysis:
     """Everything about one run that does not depend on rule settings."""
 
@@ -85,7 +65,7 @@ class RunAnalysis:
             self.views.append(rules.SeriesView(
                 tag=tag, layer=info.layer, depth=depth.get(info.layer, -1), role=info.role,
                 param=info.param, steps=s.steps, non_finite=s.non_finite,
-                stats=series_stats(s.buckets, s.n_rows)))
+                stats=stats.series_stats(s.buckets, s.n_rows)))
         self.wall_times = {tag: s.wall_times for tag, s in series.items()}
         self.run_view = rules.RunView(self.views, layers)
         # Serialised on first use: ``/runs`` analyses every run but needs only
@@ -145,13 +125,14 @@ class RunAnalysis:
     def document_gzip(self, settings=None):
         """``document_json`` gzipped (level 3, mtime 0, as TensorBoard's ``http_util.Respond``),
         cached for the default settings: a warm request then costs no compression."""
-        if settings is not None and settings != rules.DEFAULTS:
-            return gzip.compress(self.document_json(settings).encode("utf-8"), compresslevel=3, mtime=0)
-        if self._default_gzip is None:
-            body = gzip.compress(self.document_json().encode("utf-8"), compresslevel=3, mtime=0)
+        default = settings is None or settings == rules.DEFAULTS
+        if default and self._default_gzip is not None:
+            return self._default_gzip
+        body = gzip.compress(self.document_json(settings).encode("utf-8"), compresslevel=3, mtime=0)
+        if default:
             with self._json_lock:
                 self._default_gzip = body
-        return self._default_gzip
+        return body
 
     def document(self, settings=None):
         return json.loads(self.document_json(settings))
@@ -202,6 +183,18 @@ class Diagnoser:
             with self._lock:
                 self._cache[key] = (fingerprint, result)
             return result
+
+    def series(self, ctx, experiment_id, run, tag):
+        """One tag's normalised series, read fresh (the histogram route)."""
+        tags = self.listing(ctx, experiment_id, [run]).get(run)
+        if not tags:
+            raise NotFound("no histogram data for run %r" % run)
+        if tag not in tags:
+            raise NotFound("run %r has no histogram tag %r" % (run, tag))
+        series = reading.read_run(self._provider, ctx, experiment_id, run, [tag]).get(tag)
+        if series is None:
+            raise NotFound("run %r has no histogram data for tag %r" % (run, tag))
+        return series
 
     def runs(self, ctx, experiment_id):
         listing = self.listing(ctx, experiment_id)

@@ -152,13 +152,8 @@ class HistDiagPlugin(base_plugin.TBPlugin):
             raise BadRequest("parameter 'step' must be an integer, got %r" % step_text[:100])
         step = int(step_text)
         ctx, eid = _request_args(request)
-        tags = self._diagnoser.listing(ctx, eid, [run]).get(run)
-        if not tags:
-            raise diagnosis.NotFound("no histogram data for run %r" % run)
-        if tag not in tags:
-            raise diagnosis.NotFound("run %r has no histogram tag %r" % (run, tag))
-        series = reading.read_run(self._diagnoser._provider, ctx, eid, run, [tag]).get(tag)
-        i = series.step_index(step) if series is not None else None
+        series = self._diagnoser.series(ctx, eid, run, tag)
+        i = series.step_index(step)
         if i is None:
             raise diagnosis.NotFound("tag %r of run %r has no step %d" % (tag, run, step))
         rows = series.buckets[i, : series.n_rows[i]]

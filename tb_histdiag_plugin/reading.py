@@ -158,8 +158,6 @@ def _stack(arrays):
         shaped.append(arr)
     n_rows = np.array([len(a) for a in shaped], dtype=np.int64)
     width = max(1, int(n_rows.max()) if len(n_rows) else 1)
-    if len(shaped) and (n_rows == width).all():
-        return np.stack(shaped), n_rows
     out = np.zeros((len(shaped), width, 3))
     for i, arr in enumerate(shaped):
         out[i, : len(arr)] = arr
