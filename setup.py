@@ -36,7 +36,7 @@ setuptools.setup(
     install_requires=["tensorboard>=2.12", "numpy>=1.22", "werkzeug>=2"],
     extras_require={"test": TEST, "demo": DEMO, "notebook": NOTEBOOK},
     entry_points={
-        "tensorboard_plugins": ["histdiag = tb_histdiag_plugin.loader:HistDiagLoader"],
+        "tensorboard_plugins": ["histdiag = tb_histdiag_plugin.entry_point:HistDiagLoader"],
         "console_scripts": ["tb-histdiag = tb_histdiag_plugin.cli:console_main"],
     },
     license="Apache-2.0",
