@@ -1,0 +1,353 @@
+// The sweep view: one row per run, worst first, so "which of these runs has a sick layer?" is answered at a glance.
+// Rows are virtualised (only the visible rows are in the DOM); names go in as text nodes only.
+// Pure parts (sweepRows, sortRows, rowWindow, profileBars) are tested in test/sweep.test.js.
+
+import { el, clear } from '../dom.js';
+import { SEVERITY_RANK } from '../colors.js';
+import { markerTitle } from '../advice.js';
+import { differingParts, displayName, keyValueColumns, runFilter, compareValues } from '../runnames.js';
+
+export const ROW_HEIGHT = 28;
+const VIEW_ROWS = 12; // rows visible without scrolling
+const OVERSCAN = 6;
+const PROFILE_W = 72;
+const PROFILE_H = 18;
+const PROFILE_LABELS = { gradients: 'gradient flow', weights: 'learning flow' };
+
+/** A count field: an integer once analysed, null before. */
+function count(v) {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** Table rows and key=value columns for `runs` (the /runs list), filtered by a regex pattern. */
+export function sweepRows(runs, pattern) {
+  const list = (runs || []).filter((r) => r && typeof r.run === 'string');
+  const names = list.map((r) => r.run);
+  const parts = differingParts(names);
+  const columns = keyValueColumns(names).filter((c) => !c.constant || names.length === 1);
+  const filter = runFilter(pattern);
+  const rows = list.filter((r) => filter.test(r.run)).map((r) => {
+    const worst = r.worst && typeof r.worst === 'object' ? r.worst : null;
+    return {
+      run: r.run,
+      shown: displayName(parts, r.run),
+      kv: Object.fromEntries(columns.map((c) => [c.key, c.values.get(r.run)])),
+      critical: count(r.critical),
+      warning: count(r.warning),
+      info: count(r.info),
+      worst,
+      layer: worst && typeof worst.layer === 'string' ? worst.layer : null,
+      profile: r.profile && Array.isArray(r.profile.values) ? r.profile : null,
+      last_step: count(r.last_step),
+      status: r.status === 'pending' || r.status === 'error' ? r.status : (count(r.critical) === null ? 'pending' : 'done'),
+    };
+  });
+  return { rows, columns: columns.map((c) => c.key), parts, valid: filter.valid, total: list.length };
+}
+
+function byName(a, b) {
+  return a.run < b.run ? -1 : a.run > b.run ? 1 : 0;
+}
+
+// Higher = worse; null (not analysed yet) sorts after every analysed run in either direction.
+const SORTS = {
+  health: (r) => (r.critical === null ? null : [r.critical, r.warning || 0, r.info || 0]),
+  critical: (r) => r.critical,
+  warning: (r) => r.warning,
+  worst: (r) => (r.worst ? [SEVERITY_RANK[r.worst.severity] || 0, r.worst.kind] : null),
+  layer: (r) => r.layer,
+  last_step: (r) => r.last_step,
+  status: (r) => ({ error: 2, pending: 1, done: 0 })[r.status],
+};
+
+function compareKeys(a, b) {
+  if (Array.isArray(a)) {
+    for (let i = 0; i < a.length; i++) {
+      const c = compareKeys(a[i], b[i]);
+      if (c) return c;
+    }
+    return 0;
+  }
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Sort rows by `key` ('health' = critical, then warning, then info counts; 'run'; 'kv:NAME'; 'critical', 'warning',
+ * 'worst', 'layer', 'last_step', 'status'), `desc` or ascending; missing values last, ties by run name.
+ */
+export function sortRows(rows, key, desc) {
+  const sign = desc ? -1 : 1;
+  if (key === 'run') return [...rows].sort((a, b) => sign * byName(a, b));
+  if (key && key.startsWith('kv:')) {
+    const k = key.slice(3);
+    return [...rows].sort((a, b) => {
+      const va = a.kv[k];
+      const vb = b.kv[k];
+      const missing = (va === null || va === undefined) - (vb === null || vb === undefined);
+      return missing || sign * compareValues(va, vb) || byName(a, b);
+    });
+  }
+  const get = SORTS[key] || SORTS.health;
+  return [...rows].sort((a, b) => {
+    const va = get(a);
+    const vb = get(b);
+    const missing = (va === null || va === undefined) - (vb === null || vb === undefined);
+    if (missing) return missing;
+    if (va === null || va === undefined) return byName(a, b);
+    return sign * compareKeys(va, vb) || byName(a, b);
+  });
+}
+
+/** The rows to put in the DOM for a scroll position: [start, end) plus the spacer heights above and below. */
+export function rowWindow(scrollTop, viewportHeight, rowHeight, total, overscan = OVERSCAN) {
+  const first = Math.max(0, Math.floor(Math.max(0, scrollTop) / rowHeight) - overscan);
+  const last = Math.min(total, Math.ceil((Math.max(0, scrollTop) + viewportHeight) / rowHeight) + overscan);
+  const start = Math.min(first, total);
+  const end = Math.max(start, last);
+  return { start, end, top: start * rowHeight, bottom: (total - end) * rowHeight };
+}
+
+/**
+ * Bar heights (0..1) of a mini depth profile, on a log scale within the run (gradient RMS and weight change span
+ * orders of magnitude); null where a layer has no finite positive value.
+ */
+export function profileBars(values) {
+  const logs = (values || []).map((v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.log10(v) : null));
+  const finite = logs.filter((v) => v !== null);
+  if (!finite.length) return logs;
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  const span = hi - lo;
+  return logs.map((v) => (v === null ? null : span < 1e-12 ? 1 : 0.15 + (0.85 * (v - lo)) / span));
+}
+
+function drawProfile(canvas, values, color, missing) {
+  const dpr = (typeof window !== 'undefined' && window.devicePixelRatio) || 1;
+  canvas.width = Math.round(PROFILE_W * dpr);
+  canvas.height = Math.round(PROFILE_H * dpr);
+  const g = canvas.getContext('2d');
+  if (!g) return;
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const bars = profileBars(values);
+  const n = bars.length;
+  if (!n) return;
+  const w = PROFILE_W / n;
+  bars.forEach((h, i) => {
+    g.fillStyle = h === null ? missing : color;
+    const bh = h === null ? 2 : Math.max(1, h * (PROFILE_H - 1));
+    g.fillRect(i * w + (w > 3 ? 0.5 : 0), PROFILE_H - bh, Math.max(1, w - (w > 3 ? 1 : 0)), bh);
+  });
+}
+
+function cssVar(node, name, fallback) {
+  const v = node.ownerDocument.defaultView.getComputedStyle(node).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+const CSS = `
+.hd-sweep-scroll { overflow: auto; max-height: ${ROW_HEIGHT * VIEW_ROWS + 32}px; position: relative; }
+.hd-sweep-table { width: 100%; border-collapse: collapse; table-layout: fixed; }
+.hd-sweep-table th { position: sticky; top: 0; z-index: 1; background: var(--hd-surface); text-align: left;
+  font-weight: 500; font-size: 12px; color: var(--hd-text2); padding: 0; border-bottom: 1px solid var(--hd-border); }
+.hd-sweep-table th button { background: none; border: 0; padding: 4px 6px; cursor: pointer; width: 100%; text-align: left;
+  color: inherit; font: inherit; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.hd-sweep-table td { height: ${ROW_HEIGHT}px; padding: 0 6px; border-bottom: 1px solid var(--hd-border);
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.hd-sweep-row { cursor: pointer; }
+.hd-sweep-row:hover { background: var(--hd-hover); }
+.hd-sweep-row.hd-focused { background: var(--hd-selected); }
+.hd-sweep-pad td { height: auto; padding: 0; border: 0; }
+.hd-sweep-num { text-align: right; }
+.hd-sweep-profile canvas { display: block; width: ${PROFILE_W}px; height: ${PROFILE_H}px; }
+.hd-sweep-filter { background: var(--hd-surface2); border: 1px solid var(--hd-border); border-radius: 4px; padding: 2px 6px; }
+.hd-sweep-filter[aria-invalid="true"] { border-color: var(--hd-critical); }
+.hd-sweep-invalid { color: var(--hd-critical); font-size: 12px; }
+.hd-spin { display: inline-block; animation: hd-spin 1s linear infinite; }
+@keyframes hd-spin { from { transform: rotate(0deg); } to { transform: rotate(360deg); } }
+`;
+
+const FIXED_COLUMNS = [
+  { key: 'critical', label: 'Critical', width: '64px', num: true },
+  { key: 'warning', label: 'Warning', width: '64px', num: true },
+  { key: 'worst', label: 'Worst marker', width: '18%' },
+  { key: 'layer', label: 'Worst layer', width: '14%' },
+  { key: 'profile', label: 'Depth profile', width: `${PROFILE_W + 14}px`, sortable: false },
+  { key: 'last_step', label: 'Last step', width: '72px', num: true },
+  { key: 'status', label: 'Status', width: '64px' },
+];
+
+/** Mount the sweep table into `container`; ctx = {store, actions, data}. */
+export function mount(container, ctx) {
+  const doc = container.ownerDocument;
+  const style = el('style', { id: 'hd-sweep-style', text: CSS });
+  doc.head.appendChild(style);
+  let sortKey = 'health';
+  let desc = true;
+  let pattern = '';
+  let last = null; // {rows, columns, …} of the latest render
+  let focused = null;
+  let frame = 0;
+
+  const filterInput = el('input', { type: 'search', class: 'hd-sweep-filter', id: 'hd-sweep-filter',
+    placeholder: 'Filter runs (regex)', 'aria-label': 'Filter runs by regular expression', spellcheck: 'false' });
+  const invalid = el('span', { class: 'hd-sweep-invalid hd-hidden', id: 'hd-sweep-invalid', role: 'alert', text: 'Invalid regex' });
+  const countText = el('span', { class: 'hd-hint', id: 'hd-sweep-count' });
+  const thead = el('thead');
+  const colgroup = el('colgroup');
+  const tbody = el('tbody');
+  const table = el('table', { class: 'hd-sweep-table', role: 'grid', 'aria-label': 'Runs of the sweep' }, colgroup, thead, tbody);
+  const scroller = el('div', { class: 'hd-sweep-scroll', id: 'hd-sweep-scroll' }, table);
+  const section = el('section', { class: 'hd-section hd-sweep', id: 'hd-sweep', 'aria-label': 'Sweep' },
+    el('div', { class: 'hd-section-head' }, el('h2', { text: 'Sweep' }), countText, filterInput, invalid), scroller);
+  container.appendChild(section);
+
+  const onInput = () => {
+    pattern = filterInput.value;
+    scroller.scrollTop = 0;
+    recompute();
+  };
+  const onScroll = () => {
+    if (frame) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      drawRows();
+    });
+  };
+  const rowOf = (target) => target && target.closest && target.closest('tr.hd-sweep-row');
+  const onClick = (ev) => {
+    const tr = rowOf(ev.target);
+    if (tr && last) ctx.actions.focusRun(last.rows[Number(tr.dataset.index)].run);
+  };
+  const onKey = (ev) => {
+    const tr = rowOf(ev.target);
+    if (tr && last && (ev.key === 'Enter' || ev.key === ' ')) {
+      ev.preventDefault();
+      ctx.actions.focusRun(last.rows[Number(tr.dataset.index)].run);
+    }
+  };
+  filterInput.addEventListener('input', onInput);
+  scroller.addEventListener('scroll', onScroll, { passive: true });
+  tbody.addEventListener('click', onClick);
+  tbody.addEventListener('keydown', onKey);
+
+  let runs = [];
+  function recompute() {
+    const model = sweepRows(runs, pattern);
+    model.rows = sortRows(model.rows, sortKey, desc);
+    last = model;
+    filterInput.setAttribute('aria-invalid', model.valid ? 'false' : 'true');
+    invalid.classList.toggle('hd-hidden', model.valid);
+    countText.textContent = model.rows.length + ' of ' + model.total + ' runs' +
+      (model.parts.prefix ? ' · common prefix “' + model.parts.prefix + '”' : '') +
+      (model.parts.suffix ? ' · common suffix “' + model.parts.suffix + '”' : '');
+    table.setAttribute('aria-rowcount', String(model.rows.length + 1));
+    drawHead(model.columns);
+    drawRows();
+  }
+
+  let headKey = null;
+  function drawHead(kvColumns) {
+    const key = JSON.stringify([kvColumns, sortKey, desc]);
+    if (key === headKey) return;
+    headKey = key;
+    clear(thead);
+    clear(colgroup);
+    const cols = [{ key: 'run', label: 'Run', width: kvColumns.length ? '22%' : '30%' },
+      ...kvColumns.map((k) => ({ key: 'kv:' + k, label: k, width: '72px', num: true })), ...FIXED_COLUMNS];
+    const tr = el('tr');
+    for (const c of cols) {
+      colgroup.appendChild(el('col', { style: { width: c.width } }));
+      const active = sortKey === c.key || (sortKey === 'health' && c.key === 'critical');
+      const th = el('th', { scope: 'col', 'data-col': c.key,
+        'aria-sort': active ? (desc ? 'descending' : 'ascending') : 'none' });
+      if (c.sortable === false) th.appendChild(el('span', { text: c.label, style: { padding: '4px 6px', display: 'block' } }));
+      else {
+        th.appendChild(el('button', { type: 'button', title: 'Sort by ' + c.label, text: c.label + (active ? (desc ? ' ▼' : ' ▲') : ''),
+          onclick: () => {
+            if (sortKey === c.key || (sortKey === 'health' && c.key === 'critical')) desc = !desc;
+            else {
+              sortKey = c.key;
+              desc = c.num || ['worst', 'status'].includes(c.key);
+              if (c.key.startsWith('kv:') || c.key === 'run' || c.key === 'layer') desc = false;
+            }
+            recompute();
+          } }));
+      }
+      tr.appendChild(th);
+    }
+    thead.appendChild(tr);
+  }
+
+  function cell(cls, text, title) {
+    return el('td', { class: cls, text: text === null || text === undefined ? '' : String(text), title: title || null });
+  }
+
+  function rowNode(r, i) {
+    const pending = r.status === 'pending';
+    const countCell = (sev) => {
+      const v = r[sev];
+      if (v === null) return el('td', { class: 'hd-sweep-num', 'data-severity': sev }, pending ? el('span', { class: 'hd-spin', 'aria-label': 'pending', text: '…' }) : '–');
+      return el('td', { class: 'hd-sweep-num', 'data-severity': sev },
+        el('span', { class: 'hd-count ' + (v ? 'hd-sev-' + sev : 'hd-zero'), text: String(v) }));
+    };
+    const worst = r.worst
+      ? el('td', { class: 'hd-sweep-worst', 'data-kind': r.worst.kind, 'data-severity': r.worst.severity, title: r.worst.severity },
+        el('span', { class: 'hd-badge hd-sev-' + r.worst.severity, text: markerTitle(r.worst.kind) }))
+      : cell('hd-sweep-worst', r.status === 'done' ? 'none' : '');
+    const prof = el('td', { class: 'hd-sweep-profile' });
+    if (r.profile && r.profile.values.length) {
+      const label = PROFILE_LABELS[r.profile.source] || r.profile.source;
+      const canvas = el('canvas', { 'aria-label': label + ' by depth, input side left', title: label + ' (input → output)' });
+      drawProfile(canvas, r.profile.values, r.profile.source === 'weights' ? cssVar(section, '--hd-info', '#1976d2') : cssVar(section, '--hd-accent', '#f57c00'),
+        cssVar(section, '--hd-critical', '#d32f2f'));
+      prof.dataset.source = r.profile.source;
+      prof.appendChild(canvas);
+    }
+    const status = pending ? el('td', { class: 'hd-sweep-status', 'data-status': 'pending' }, el('span', { class: 'hd-spin', text: '◌' }), ' …')
+      : cell('hd-sweep-status', r.status === 'error' ? 'error' : 'done');
+    status.dataset.status = r.status;
+    return el('tr', { class: 'hd-sweep-row' + (r.run === focused ? ' hd-focused' : ''), 'data-run': r.run, 'data-index': String(i),
+      'aria-rowindex': String(i + 2), tabindex: '0', 'aria-selected': r.run === focused ? 'true' : 'false' },
+    cell('hd-sweep-name', r.shown, r.run),
+    ...last.columns.map((k) => cell('hd-sweep-num hd-sweep-kv', r.kv[k], k + '=' + (r.kv[k] === null ? '' : r.kv[k]))),
+    countCell('critical'), countCell('warning'), worst, cell('hd-sweep-layer', r.layer, r.layer), prof,
+    cell('hd-sweep-num hd-sweep-step', r.last_step), status);
+  }
+
+  function drawRows() {
+    if (!last) return;
+    const span = last.columns.length + 1 + FIXED_COLUMNS.length;
+    const viewport = scroller.clientHeight || ROW_HEIGHT * VIEW_ROWS;
+    const w = rowWindow(scroller.scrollTop, viewport, ROW_HEIGHT, last.rows.length);
+    clear(tbody);
+    const pad = (h, id) => el('tr', { class: 'hd-sweep-pad', 'aria-hidden': 'true', 'data-pad': id },
+      el('td', { colspan: String(span), style: { height: h + 'px' } }));
+    tbody.appendChild(pad(w.top, 'top'));
+    for (let i = w.start; i < w.end; i++) tbody.appendChild(rowNode(last.rows[i], i));
+    tbody.appendChild(pad(w.bottom, 'bottom'));
+    section.dataset.rows = String(last.rows.length);
+  }
+
+  return {
+    render(state) {
+      const list = state.runs || [];
+      focused = state.run || null;
+      if (list === runs && last) {
+        drawRows(); // focus changed only
+        return;
+      }
+      runs = list;
+      recompute();
+    },
+    dispose() {
+      if (frame) cancelAnimationFrame(frame);
+      filterInput.removeEventListener('input', onInput);
+      scroller.removeEventListener('scroll', onScroll);
+      tbody.removeEventListener('click', onClick);
+      tbody.removeEventListener('keydown', onKey);
+      section.remove();
+      style.remove();
+    },
+  };
+}
