@@ -7,14 +7,17 @@ until the data provider reports new data for it (its tags' largest step and
 wall time change); the rules are cheap and re-run per settings.
 """
 
+import collections
+import dataclasses
 import gzip
 import json
+import math
 import threading
 
 import numpy as np
 
+from tb_histdiag_plugin import downsample, parallel, reading, result, rules, stats
 from tb_histdiag_plugin import layers as layers_mod
-from tb_histdiag_plugin import reading, rules, stats
 
 
 # Significant digits in JSON: float32 precision (min, max, and every statistic
@@ -51,6 +54,19 @@ def json_list(values, digits=8):
     return out
 
 
+_NO_DEPTH = 1 << 30  # sorts tags of no layer after every layer
+_SERIES_VIEW_FIELDS = {f.name for f in dataclasses.fields(rules.SeriesView)}
+
+
+def _series_view(**fields):
+    """A ``rules.SeriesView``, leaving out fields this version of rules.py lacks."""
+    return rules.SeriesView(**{k: v for k, v in fields.items() if k in _SERIES_VIEW_FIELDS})
+
+
+def _array_bytes(arrays):
+    return sum(a.nbytes for a in arrays)
+
+
 class RunAnalysis:
     """Everything about one run that does not depend on rule settings."""
 
@@ -59,83 +75,148 @@ class RunAnalysis:
         self.layers = layers
         depth = {layer["name"]: layer["depth"] for layer in layers}
         self.views = []
-        for tag in sorted(series, key=lambda t: (depth.get(tag_infos[t].layer, 1 << 30), t)):
+        self.infos = {}
+        for tag in sorted(series, key=lambda t: (depth.get(tag_infos[t].layer, _NO_DEPTH), t)):
             s = series[tag]
             info = tag_infos[tag]
-            self.views.append(rules.SeriesView(
+            self.infos[tag] = info
+            self.views.append(_series_view(
                 tag=tag, layer=info.layer, depth=depth.get(info.layer, -1), role=info.role,
-                param=info.param, steps=s.steps, non_finite=s.non_finite,
-                stats=stats.series_stats(s.buckets, s.n_rows)))
+                param=info.param, param_name=getattr(info, "param_name", ""), norm=bool(getattr(info, "norm", False)),
+                steps=s.steps, non_finite=s.non_finite, stats=stats.series_stats(s.buckets, s.n_rows)))
+        ungrouped = getattr(layers_mod, "ungrouped", None)
+        self.ungrouped = ungrouped(tag_infos) if ungrouped else sorted(t for t, i in tag_infos.items() if not i.layer)
         self.wall_times = {tag: s.wall_times for tag, s in series.items()}
         self.run_view = rules.RunView(self.views, layers)
-        # Serialised on first use: ``/runs`` analyses every run but needs only
-        # the markers, so runs nobody opens never pay for (or hold) the JSON.
+        # Serialised on first use: ``/runs`` needs only the summary, so runs
+        # nobody opens never pay for (or hold) the JSON.
         self._series_json = None
         self._default_gzip = None
         self._json_lock = threading.Lock()
         self._default_markers = rules.evaluate(self.run_view, rules.DEFAULTS)
-        self.steps = np.unique(np.concatenate([v.steps for v in self.views])) if self.views else np.zeros(0)
+        self.steps = np.unique(np.concatenate([v.steps for v in self.views])) if self.views else np.zeros(0, np.int64)
+        self._array_bytes = self.steps.nbytes + sum(
+            v.steps.nbytes + v.non_finite.nbytes + _array_bytes(v.stats.values()) for v in self.views
+        ) + _array_bytes(self.wall_times.values())
 
-    @property
-    def series_json(self):
-        with self._json_lock:
-            if self._series_json is None:
-                self._series_json = json.dumps([self._series_doc(v) for v in self.views], separators=(",", ":"),
-                                               allow_nan=False)
-            return self._series_json
+    def nbytes(self):
+        """Estimated memory held: statistics arrays plus cached JSON and gzip."""
+        return self._array_bytes + len(self._series_json or "") + len(self._default_gzip or b"")
 
-    def _series_doc(self, view):
+    # ------------------------------------------------------------ documents
+
+    def _kept(self, markers, start_step, end_step, max_points):
+        """``{tag: indices}`` of the steps a document serves, and whether any series was thinned."""
+        if start_step is not None or end_step is not None:
+            return {v.tag: downsample.in_range(v.steps, start_step, end_step) for v in self.views}, False
+        if max_points is None or all(len(v.steps) <= max_points for v in self.views):
+            return {v.tag: None for v in self.views}, False
+        edges = downsample.window_edges(self.steps[0], self.steps[-1])
+        forced = {m[k] for m in markers for k in ("first_step", "last_step") if m.get(k) is not None}
+        kept = {v.tag: downsample.keep_indices(v.steps, v.stats, v.non_finite, edges, forced) for v in self.views}
+        return kept, any(len(idx) < len(v.steps) for v, idx in zip(self.views, kept.values()))
+
+    def _series_doc(self, view, idx):
+        pick = (lambda a: a) if idx is None else (lambda a: a[idx])
         return {
             "tag": view.tag,
             "layer": view.layer or None,
             "role": view.role,
             "param": view.param or None,
-            "steps": view.steps.tolist(),
-            "wall_times": json_list(np.round(self.wall_times[view.tag], 3), digits=0),
-            "non_finite": view.non_finite.tolist(),
-            "stats": {name: json_list(view.stats[name], _DIGITS.get(name, 8)) for name in stats.STAT_NAMES},
+            "param_name": getattr(self.infos[view.tag], "param_name", "") or None,
+            "norm": bool(getattr(self.infos[view.tag], "norm", False)),
+            "steps": pick(view.steps).tolist(),
+            "wall_times": json_list(np.round(pick(self.wall_times[view.tag]), 3), digits=0),
+            "non_finite": pick(view.non_finite).tolist(),
+            "stats": {name: json_list(pick(view.stats[name]), _DIGITS.get(name, 8)) for name in stats.STAT_NAMES},
         }
+
+    def _series_text(self, kept):
+        return json.dumps([self._series_doc(v, kept[v.tag]) for v in self.views], separators=(",", ":"),
+                          allow_nan=False)
 
     def markers(self, settings=None):
         if settings is None or settings == rules.DEFAULTS:
             return self._default_markers
         return rules.evaluate(self.run_view, settings)
 
+    def document_json(self, settings=None, start_step=None, end_step=None, max_points=downsample.MAX_POINTS):
+        """The contract's diagnostics document, serialised.
+
+        Without a step range, series longer than ``max_points`` steps are
+        thinned (``downsample.py``; ``max_points=None`` keeps every step); with
+        ``start_step``/``end_step`` (inclusive, either may be None) every
+        logged step of that window is served.  Markers are always those of
+        every logged step.  The default document's series text is cached.
+        """
+        settings = settings or rules.DEFAULTS
+        markers = self.markers(settings)
+        default = (settings == rules.DEFAULTS and start_step is None and end_step is None
+                   and max_points == downsample.MAX_POINTS)
+        kept, thinned = self._kept(markers, start_step, end_step, max_points)
+        if default:
+            with self._json_lock:
+                if self._series_json is None:
+                    self._series_json = self._series_text(kept)
+                series_text = self._series_json
+        else:
+            series_text = self._series_text(kept)
+        first = int(self.steps[0]) if len(self.steps) else None
+        last = int(self.steps[-1]) if len(self.steps) else None
+        head = json.dumps({"run": self.run, "layers": self.layers, "ungrouped": self.ungrouped,
+                           "total_steps": int(len(self.steps)), "downsampled": thinned,
+                           "step_range": [first if start_step is None else int(start_step),
+                                          last if end_step is None else int(end_step)]},
+                          separators=(",", ":"))
+        tail = json.dumps({"markers": markers, "settings": settings}, separators=(",", ":"), allow_nan=False)
+        return head[:-1] + ',"series":' + series_text + "," + tail[1:]
+
+    def document_gzip(self, settings=None, start_step=None, end_step=None):
+        """``document_json`` gzipped (level 3, mtime 0, as TensorBoard's ``http_util.Respond``),
+        cached for the default document: a warm request then costs no compression."""
+        default = (settings is None or settings == rules.DEFAULTS) and start_step is None and end_step is None
+        if default and self._default_gzip is not None:
+            return self._default_gzip
+        body = gzip.compress(self.document_json(settings, start_step, end_step).encode("utf-8"),
+                             compresslevel=3, mtime=0)
+        if default:
+            with self._json_lock:
+                self._default_gzip = body
+        return body
+
+    def document(self, settings=None, start_step=None, end_step=None, max_points=None):
+        """The document as a dict; every step by default (the CLI and the Python API)."""
+        return json.loads(self.document_json(settings, start_step, end_step, max_points))
+
+    # ------------------------------------------------------------ summary
+
+    def profile(self):
+        """The sweep table's depth profile: gradient RMS per layer at the last
+        logged step, or (weights-only runs) the weights' relative change."""
+        by_tag = {v.tag: v for v in self.views}
+        source, role, stat = "gradients", "gradient", "rms"
+        if not any(layer["tags"].get("gradient") in by_tag for layer in self.layers):
+            source, role, stat = "weights", "weights", "change"
+        values = []
+        for layer in self.layers:
+            view = by_tag.get(layer["tags"].get(role))
+            value = float(view.stats[stat][-1]) if view is not None and len(view.steps) else math.nan
+            values.append(json_list([value])[0])
+        return {"source": source, "values": values}
+
     def summary(self):
-        counts = {"critical": 0, "warning": 0, "info": 0}
-        for m in self._default_markers:
-            counts[m["severity"]] += 1
+        worst = result.worst(self._default_markers)
         return {
             "run": self.run,
             "tags": len(self.views),
             "layers": len(self.layers),
             "first_step": int(self.steps[0]) if len(self.steps) else None,
             "last_step": int(self.steps[-1]) if len(self.steps) else None,
-            **counts,
+            **result.counts(self._default_markers),
+            "status": "done",
+            "worst": {k: worst[k] for k in ("kind", "severity", "layer")} if worst else None,
+            "profile": self.profile(),
         }
-
-    def document_json(self, settings=None):
-        """The contract's diagnostics document, serialised (series spliced in as cached text)."""
-        settings = settings or rules.DEFAULTS
-        head = json.dumps({"run": self.run, "layers": self.layers}, separators=(",", ":"))
-        tail = json.dumps({"markers": self.markers(settings), "settings": settings}, separators=(",", ":"),
-                          allow_nan=False)
-        return head[:-1] + ',"series":' + self.series_json + "," + tail[1:]
-
-    def document_gzip(self, settings=None):
-        """``document_json`` gzipped (level 3, mtime 0, as TensorBoard's ``http_util.Respond``),
-        cached for the default settings: a warm request then costs no compression."""
-        default = settings is None or settings == rules.DEFAULTS
-        if default and self._default_gzip is not None:
-            return self._default_gzip
-        body = gzip.compress(self.document_json(settings).encode("utf-8"), compresslevel=3, mtime=0)
-        if default:
-            with self._json_lock:
-                self._default_gzip = body
-        return body
-
-    def document(self, settings=None):
-        return json.loads(self.document_json(settings))
 
 
 def analyse(run, series):
@@ -147,17 +228,77 @@ def analyse(run, series):
     return RunAnalysis(run, series, infos, layers)
 
 
-class Diagnoser:
-    """Cached diagnoses over a TensorBoard data provider; safe across threads."""
+DEFAULT_CACHE_MB = 1024
 
-    def __init__(self, data_provider):
+
+class _LRU:
+    """Analyses by key, least recently used first out once their estimated
+    bytes (``RunAnalysis.nbytes``, which grows as JSON gets cached) exceed the
+    budget.  The newest entry always stays, however large.  Not thread-safe:
+    ``Diagnoser`` holds its lock around every call."""
+
+    def __init__(self, budget_bytes):
+        self.budget = budget_bytes
+        self._items = collections.OrderedDict()  # key -> (fingerprint, RunAnalysis)
+
+    def get(self, key, fingerprint):
+        item = self._items.get(key)
+        if item is None or item[0] != fingerprint:
+            return None
+        self._items.move_to_end(key)
+        return item[1]
+
+    def put(self, key, fingerprint, analysis):
+        self._items[key] = (fingerprint, analysis)
+        self._items.move_to_end(key)
+        self.evict()
+
+    def evict(self):
+        total = sum(a.nbytes() for _, a in self._items.values())
+        while total > self.budget and len(self._items) > 1:
+            _, (_, oldest) = self._items.popitem(last=False)
+            total -= oldest.nbytes()
+
+    def drop(self, key):
+        self._items.pop(key, None)
+
+    def keys(self):
+        return list(self._items)
+
+    def nbytes(self):
+        return sum(a.nbytes() for _, a in self._items.values())
+
+
+class Diagnoser:
+    """Cached diagnoses over a TensorBoard data provider; safe across threads.
+
+    ``cache_mb`` bounds the analyses kept (least recently used out); the
+    ``/runs`` summaries are small and kept for every listed run, so a sweep
+    larger than the cache is not re-analysed on every poll.  ``jobs`` worker
+    threads run the background analyses ``runs`` starts.
+    """
+
+    def __init__(self, data_provider, cache_mb=DEFAULT_CACHE_MB, jobs=None):
         self._provider = data_provider
         self._lock = threading.Lock()
         self._run_locks = {}
-        self._cache = {}  # (experiment_id, run) -> (fingerprint, RunAnalysis)
+        self._cache = _LRU(int(cache_mb * 2**20))
+        self._summaries = {}  # (experiment_id, run) -> (fingerprint, summary dict | None, error | None)
+        self._jobs = jobs
+        self._background = None
+        self.computations = 0  # analyses computed (not served from the cache): for tests and the benchmark
 
     def listing(self, ctx, experiment_id, runs=None):
         return reading.list_histograms(self._provider, ctx, experiment_id, runs)
+
+    def cached_runs(self):
+        """``[(experiment_id, run)]`` of the analyses held, least recently used first."""
+        with self._lock:
+            return self._cache.keys()
+
+    def cache_bytes(self):
+        with self._lock:
+            return self._cache.nbytes()
 
     def analysis(self, ctx, experiment_id, run, tags=None):
         if tags is None:
@@ -167,22 +308,40 @@ class Diagnoser:
         key = (experiment_id, run)
         fingerprint = reading.fingerprint(tags)
         with self._lock:
-            cached = self._cache.get(key)
-            if cached and cached[0] == fingerprint:
-                return cached[1]
+            cached = self._cache.get(key, fingerprint)
+            if cached is not None:
+                return cached
             run_lock = self._run_locks.setdefault(key, threading.Lock())
         with run_lock:  # one computation per run at a time; others wait for it
             with self._lock:
-                cached = self._cache.get(key)
-                if cached and cached[0] == fingerprint:
-                    return cached[1]
-            series = reading.read_run(self._provider, ctx, experiment_id, run, tags)
-            if not series:
-                raise NotFound("no histogram data for run %r" % run)
-            result = analyse(run, series)
+                cached = self._cache.get(key, fingerprint)
+                if cached is not None:
+                    return cached
+            try:
+                series = reading.read_run(self._provider, ctx, experiment_id, run, tags)
+                if not series:
+                    raise NotFound("no histogram data for run %r" % run)
+                result = analyse(run, series)
+            except Exception as e:
+                with self._lock:
+                    self._summaries[key] = (fingerprint, None, "%s: %s" % (type(e).__name__, e))
+                raise
             with self._lock:
-                self._cache[key] = (fingerprint, result)
+                self.computations += 1
+                self._cache.put(key, fingerprint, result)
+                self._summaries[key] = (fingerprint, result.summary(), None)
             return result
+
+    def analyses(self, ctx, experiment_id, runs, jobs=None):
+        """``{run: RunAnalysis}`` of ``runs``, on ``jobs`` threads (None: every core).
+
+        Raises ``NotFound`` for a run without histograms.
+        """
+        listing = self.listing(ctx, experiment_id, runs)
+        missing = [run for run in runs if run not in listing]
+        if missing:
+            raise NotFound("no histogram data for run %r" % missing[0])
+        return parallel.map_runs(lambda run: self.analysis(ctx, experiment_id, run, listing[run]), runs, jobs)
 
     def series(self, ctx, experiment_id, run, tag):
         """One tag's normalised series, read fresh (the histogram route)."""
@@ -196,12 +355,56 @@ class Diagnoser:
             raise NotFound("run %r has no histogram data for tag %r" % (run, tag))
         return series
 
-    def runs(self, ctx, experiment_id):
+    def _forget(self, experiment_id, listed):
+        """Drop what is held for runs of ``experiment_id`` no longer listed."""
+        with self._lock:
+            for key in [k for k in self._summaries if k[0] == experiment_id and k[1] not in listed]:
+                self._summaries.pop(key, None)
+                self._run_locks.pop(key, None)
+            for key in self._cache.keys():
+                if key[0] == experiment_id and key[1] not in listed:
+                    self._cache.drop(key)
+
+    def _start(self, ctx, experiment_id, run, tags):
+        if self._background is None:
+            with self._lock:
+                if self._background is None:
+                    self._background = parallel.Background(self._jobs)
+
+        def job():
+            try:
+                self.analysis(ctx, experiment_id, run, tags)
+            except Exception:  # recorded in the summaries as "error"
+                pass
+
+        self._background.submit((experiment_id, run), job)
+
+    def runs(self, ctx, experiment_id, start=True):
+        """The ``/runs`` rows, from the data provider's listing alone.
+
+        Rows of runs not analysed at their current data carry ``"status":
+        "pending"`` (with the previous analysis' figures, or nulls); with
+        ``start`` the missing analyses are started in the background.
+        """
         listing = self.listing(ctx, experiment_id)
+        self._forget(experiment_id, listing)
         out = []
         for run in sorted(listing):
-            try:
-                out.append(self.analysis(ctx, experiment_id, run, listing[run]).summary())
-            except NotFound:  # the run vanished between listing and reading
-                continue
+            tags = listing[run]
+            fingerprint = reading.fingerprint(tags)
+            with self._lock:
+                known = self._summaries.get((experiment_id, run))
+            row = {"run": run, "tags": len(tags), "layers": None, "first_step": None,
+                   "last_step": max(int(ts.max_step) for ts in tags.values()),
+                   "critical": None, "warning": None, "info": None, "status": "pending"}
+            if known is not None and known[1] is not None:
+                row.update(known[1], tags=len(tags), last_step=row["last_step"])
+            fresh = known is not None and known[0] == fingerprint
+            if fresh and known[2] is not None:
+                row.update(status="error", error=known[2])
+            elif not fresh:
+                row["status"] = "pending"
+                if start:
+                    self._start(ctx, experiment_id, run, tags)
+            out.append(row)
         return out

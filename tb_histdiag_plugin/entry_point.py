@@ -13,6 +13,16 @@ from tensorboard.plugins import base_plugin
 class HistDiagLoader(base_plugin.TBLoader):
     plugin_name = "histdiag"
 
+    def define_flags(self, parser):
+        # Defaults repeated here (not imported) to keep this module light.
+        parser.add_argument(
+            "--histdiag_cache_mb", type=int, default=1024, metavar="MB",
+            help="histdiag: memory budget of the analyses cache in MB (least recently used runs are "
+                 "dropped beyond it; default 1024)")
+        parser.add_argument(
+            "--histdiag_jobs", type=int, default=0, metavar="N",
+            help="histdiag: runs analysed at a time in the background (default 0: every core)")
+
     def load(self, context):
         from tb_histdiag_plugin import plugin
 

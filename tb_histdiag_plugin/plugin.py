@@ -72,6 +72,22 @@ def _param(request, name):
     return value
 
 
+_RANGE_PARAMS = ("start_step", "end_step")
+
+
+def _step(text, name):
+    if not _STEP_RE.match(text):
+        raise BadRequest("parameter %r must be an integer, got %r" % (name, text[:100]))
+    return int(text)
+
+
+def _step_param(request, name):
+    """An optional integer step parameter (None when absent)."""
+    if name not in request.args:
+        return None
+    return _step(_param(request, name), name)
+
+
 def _request_args(request):
     return plugin_util.context(request.environ), plugin_util.experiment_id(request.environ)
 
@@ -82,7 +98,14 @@ class HistDiagPlugin(base_plugin.TBPlugin):
     plugin_name = PLUGIN_NAME
 
     def __init__(self, context):
-        self._diagnoser = diagnosis.Diagnoser(context.data_provider) if context.data_provider else None
+        flags = context.flags
+        cache_mb = getattr(flags, "histdiag_cache_mb", None)
+        jobs = getattr(flags, "histdiag_jobs", None)
+        self._diagnoser = diagnosis.Diagnoser(
+            context.data_provider,
+            cache_mb=diagnosis.DEFAULT_CACHE_MB if cache_mb is None else cache_mb,
+            jobs=jobs or None,
+        ) if context.data_provider else None
 
     def get_plugin_apps(self):
         return {
@@ -131,26 +154,28 @@ class HistDiagPlugin(base_plugin.TBPlugin):
     def _serve_diagnostics(self, request):
         self._require_provider()
         run = _param(request, "run")
+        window = [_step_param(request, name) for name in _RANGE_PARAMS]
+        if None not in window and window[0] > window[1]:
+            raise BadRequest("start_step %d is after end_step %d" % tuple(window))
         overrides = {}
         for name in request.args:
-            if name != "run":
+            if name != "run" and name not in _RANGE_PARAMS:
                 overrides[name] = _param(request, name)
         settings = rules.parse_settings(overrides)
         ctx, eid = _request_args(request)
         analysis = self._diagnoser.analysis(ctx, eid, run)
         if "gzip" in request.headers.get("Accept-Encoding", ""):
-            # Cached compressed for the default settings: a warm request
+            # Cached compressed for the default document: a warm request
             # costs no serialisation and no compression.
-            return http_util.Respond(request, analysis.document_gzip(settings), _JSON, content_encoding="gzip")
-        return http_util.Respond(request, analysis.document_json(settings), _JSON)
+            body = analysis.document_gzip(settings, *window)
+            return http_util.Respond(request, body, _JSON, content_encoding="gzip")
+        return http_util.Respond(request, analysis.document_json(settings, *window), _JSON)
 
     @_json_route
     def _serve_histogram(self, request):
         self._require_provider()
         run, tag, step_text = _param(request, "run"), _param(request, "tag"), _param(request, "step")
-        if not _STEP_RE.match(step_text):
-            raise BadRequest("parameter 'step' must be an integer, got %r" % step_text[:100])
-        step = int(step_text)
+        step = _step(step_text, "step")
         ctx, eid = _request_args(request)
         series = self._diagnoser.series(ctx, eid, run, tag)
         i = series.step_index(step)
