@@ -13,6 +13,7 @@ const OVERSCAN = 6;
 const PROFILE_W = 72;
 const PROFILE_H = 18;
 const PROFILE_LABELS = { gradients: 'gradient flow', weights: 'learning flow' };
+const PROFILE_CAPTIONS = { gradients: 'grad.', weights: 'learn.' };
 
 /** A count field: an integer once analysed, null before. */
 function count(v) {
@@ -159,7 +160,9 @@ const CSS = `
 .hd-sweep-row.hd-focused { background: var(--hd-selected); }
 .hd-sweep-pad td { height: auto; padding: 0; border: 0; }
 .hd-sweep-num { text-align: right; }
-.hd-sweep-profile canvas { display: block; width: ${PROFILE_W}px; height: ${PROFILE_H}px; }
+.hd-sweep-profile canvas { display: inline-block; vertical-align: middle; width: ${PROFILE_W}px; height: ${PROFILE_H}px; }
+.hd-sweep-caption { font-size: 10px; color: var(--hd-text2); margin-left: 4px; vertical-align: middle; }
+.hd-sweep-table th.hd-sweep-num button { text-align: right; }
 .hd-sweep-filter { background: var(--hd-surface2); border: 1px solid var(--hd-border); border-radius: 4px; padding: 2px 6px; }
 .hd-sweep-filter[aria-invalid="true"] { border-color: var(--hd-critical); }
 .hd-sweep-invalid { color: var(--hd-critical); font-size: 12px; }
@@ -172,7 +175,7 @@ const FIXED_COLUMNS = [
   { key: 'warning', label: 'Warning', width: '64px', num: true },
   { key: 'worst', label: 'Worst marker', width: '18%' },
   { key: 'layer', label: 'Worst layer', width: '14%' },
-  { key: 'profile', label: 'Depth profile', width: `${PROFILE_W + 14}px`, sortable: false },
+  { key: 'profile', label: 'Depth profile', width: `${PROFILE_W + 48}px`, sortable: false },
   { key: 'last_step', label: 'Last step', width: '72px', num: true },
   { key: 'status', label: 'Status', width: '64px' },
 ];
@@ -187,6 +190,7 @@ export function mount(container, ctx) {
   let pattern = '';
   let last = null; // {rows, columns, …} of the latest render
   let focused = null;
+  let dark = false;
   let frame = 0;
 
   const filterInput = el('input', { type: 'search', class: 'hd-sweep-filter', id: 'hd-sweep-filter',
@@ -236,6 +240,7 @@ export function mount(container, ctx) {
     const model = sweepRows(runs, pattern);
     model.rows = sortRows(model.rows, sortKey, desc);
     last = model;
+    nodes = new Map();
     filterInput.setAttribute('aria-invalid', model.valid ? 'false' : 'true');
     invalid.classList.toggle('hd-hidden', model.valid);
     countText.textContent = model.rows.length + ' of ' + model.total + ' runs' +
@@ -259,7 +264,7 @@ export function mount(container, ctx) {
     for (const c of cols) {
       colgroup.appendChild(el('col', { style: { width: c.width } }));
       const active = sortKey === c.key || (sortKey === 'health' && c.key === 'critical');
-      const th = el('th', { scope: 'col', 'data-col': c.key,
+      const th = el('th', { scope: 'col', 'data-col': c.key, class: c.num ? 'hd-sweep-num' : null,
         'aria-sort': active ? (desc ? 'descending' : 'ascending') : 'none' });
       if (c.sortable === false) th.appendChild(el('span', { text: c.label, style: { padding: '4px 6px', display: 'block' } }));
       else {
@@ -283,11 +288,11 @@ export function mount(container, ctx) {
     return el('td', { class: cls, text: text === null || text === undefined ? '' : String(text), title: title || null });
   }
 
-  function rowNode(r, i) {
+  function rowNode(r, i, colors) {
     const pending = r.status === 'pending';
     const countCell = (sev) => {
       const v = r[sev];
-      if (v === null) return el('td', { class: 'hd-sweep-num', 'data-severity': sev }, pending ? el('span', { class: 'hd-spin', 'aria-label': 'pending', text: '…' }) : '–');
+      if (v === null) return el('td', { class: 'hd-sweep-num hd-hint', 'data-severity': sev, title: pending ? 'being analysed' : 'no count', text: pending ? '…' : '–' });
       return el('td', { class: 'hd-sweep-num', 'data-severity': sev },
         el('span', { class: 'hd-count ' + (v ? 'hd-sev-' + sev : 'hd-zero'), text: String(v) }));
     };
@@ -298,11 +303,10 @@ export function mount(container, ctx) {
     const prof = el('td', { class: 'hd-sweep-profile' });
     if (r.profile && r.profile.values.length) {
       const label = PROFILE_LABELS[r.profile.source] || r.profile.source;
-      const canvas = el('canvas', { 'aria-label': label + ' by depth, input side left', title: label + ' (input → output)' });
-      drawProfile(canvas, r.profile.values, r.profile.source === 'weights' ? cssVar(section, '--hd-info', '#1976d2') : cssVar(section, '--hd-accent', '#f57c00'),
-        cssVar(section, '--hd-critical', '#d32f2f'));
+      const canvas = el('canvas', { 'aria-label': label + ' by depth, input side left', title: label + ' by depth (input → output)' });
+      drawProfile(canvas, r.profile.values, colors[r.profile.source] || colors.gradients, colors.missing);
       prof.dataset.source = r.profile.source;
-      prof.appendChild(canvas);
+      prof.append(canvas, el('span', { class: 'hd-sweep-caption', text: PROFILE_CAPTIONS[r.profile.source] || '' }));
     }
     const status = pending ? el('td', { class: 'hd-sweep-status', 'data-status': 'pending' }, el('span', { class: 'hd-spin', text: '◌' }), ' …')
       : cell('hd-sweep-status', r.status === 'error' ? 'error' : 'done');
@@ -315,17 +319,40 @@ export function mount(container, ctx) {
     cell('hd-sweep-num hd-sweep-step', r.last_step), status);
   }
 
+  // Row nodes of the current model, by index; kept while their content is unchanged so that scrolling moves
+  // existing nodes instead of rebuilding them (and a click's target survives a re-render).
+  let nodes = new Map();
+  const padTop = el('tr', { class: 'hd-sweep-pad', 'aria-hidden': 'true', 'data-pad': 'top' }, el('td'));
+  const padBottom = el('tr', { class: 'hd-sweep-pad', 'aria-hidden': 'true', 'data-pad': 'bottom' }, el('td'));
+
   function drawRows() {
     if (!last) return;
-    const span = last.columns.length + 1 + FIXED_COLUMNS.length;
-    const viewport = scroller.clientHeight || ROW_HEIGHT * VIEW_ROWS;
+    const span = String(last.columns.length + 1 + FIXED_COLUMNS.length);
+    const viewport = Math.max(scroller.clientHeight, ROW_HEIGHT * VIEW_ROWS);
     const w = rowWindow(scroller.scrollTop, viewport, ROW_HEIGHT, last.rows.length);
-    clear(tbody);
-    const pad = (h, id) => el('tr', { class: 'hd-sweep-pad', 'aria-hidden': 'true', 'data-pad': id },
-      el('td', { colspan: String(span), style: { height: h + 'px' } }));
-    tbody.appendChild(pad(w.top, 'top'));
-    for (let i = w.start; i < w.end; i++) tbody.appendChild(rowNode(last.rows[i], i));
-    tbody.appendChild(pad(w.bottom, 'bottom'));
+    const colors = {
+      gradients: cssVar(section, '--hd-accent', '#f57c00'),
+      weights: cssVar(section, '--hd-info', '#1976d2'),
+      missing: cssVar(section, '--hd-text2', '#888888'),
+    };
+    const next = new Map();
+    const wanted = [padTop];
+    for (let i = w.start; i < w.end; i++) {
+      const r = last.rows[i];
+      const key = (r.run === focused ? 'f' : '') + (dark ? 'd' : ''); // colours follow the theme
+      const have = nodes.get(i);
+      const node = have && have.row === r && have.key === key ? have.node : rowNode(r, i, colors);
+      next.set(i, { row: r, key, node });
+      wanted.push(node);
+    }
+    wanted.push(padBottom);
+    nodes = next;
+    for (const [pad, h] of [[padTop, w.top], [padBottom, w.bottom]]) {
+      pad.firstChild.setAttribute('colspan', span);
+      pad.firstChild.style.height = h + 'px';
+    }
+    const current = [...tbody.children];
+    if (current.length !== wanted.length || current.some((n, i) => n !== wanted[i])) tbody.replaceChildren(...wanted);
     section.dataset.rows = String(last.rows.length);
   }
 
@@ -333,6 +360,7 @@ export function mount(container, ctx) {
     render(state) {
       const list = state.runs || [];
       focused = state.run || null;
+      dark = Boolean(state.dark);
       if (list === runs && last) {
         drawRows(); // focus changed only
         return;
