@@ -118,4 +118,5 @@ export function injectStyles(doc) {
   style.id = 'histdiag-style';
   style.textContent = CSS;
   doc.head.appendChild(style);
+  return style;
 }

@@ -1,0 +1,131 @@
+// Loading from the backend into the store: the run listing, one diagnosis per run (cached under select.modelKey),
+// histograms at a step (a size-bounded cache), the settings listing, and the polling timer.
+
+import { buildModel } from './model.js';
+import { modelKey } from './select.js';
+
+export const POLL_MS = 30000;
+export const HISTOGRAM_CACHE_SIZE = 200;
+
+/** A Map that forgets its least recently used entries beyond max. */
+export function createLru(max) {
+  const map = new Map();
+  return {
+    get(key) {
+      if (!map.has(key)) return undefined;
+      const v = map.get(key);
+      map.delete(key);
+      map.set(key, v);
+      return v;
+    },
+    set(key, value) {
+      map.delete(key);
+      map.set(key, value);
+      while (map.size > max) map.delete(map.keys().next().value);
+    },
+    delete: (key) => map.delete(key),
+    clear: () => map.clear(),
+    get size() {
+      return map.size;
+    },
+  };
+}
+
+export function createData({ store, api, win }) {
+  const histograms = createLru(HISTOGRAM_CACHE_SIZE);
+  const inflight = new Map(); // run -> {key, promise}
+  let pending = 0;
+  let timer = null;
+
+  function busy(delta) {
+    pending += delta;
+    store.set({ busy: pending });
+  }
+
+  async function tracked(promise) {
+    busy(1);
+    try {
+      return await promise;
+    } finally {
+      busy(-1);
+    }
+  }
+
+  function putModel(run, entry) {
+    const models = new Map(store.get().models);
+    models.set(run, entry);
+    store.set({ models });
+  }
+
+  /** The /runs listing (entries without a run name dropped). quiet: no progress bar (polling). */
+  async function loadRuns(quiet) {
+    const body = await (quiet ? api.runs() : tracked(api.runs()));
+    return Array.isArray(body.runs) ? body.runs.filter((r) => r && typeof r.run === 'string') : [];
+  }
+
+  /** Fetch the diagnosis of each named run unless the one loaded is still valid; failures are kept as {error}. */
+  async function ensureModels(names) {
+    await Promise.all(names.map((name) => {
+      const key = modelKey(store.get(), name);
+      const have = store.get().models.get(name);
+      if (have && have.key === key) return null;
+      const running = inflight.get(name);
+      if (running && running.key === key) return running.promise;
+      const promise = tracked(api.diagnostics(name, store.get().settings)).then(
+        (doc) => putModel(name, { key, model: buildModel(doc) }),
+        (error) => putModel(name, { key, error }),
+      ).finally(() => {
+        if (inflight.get(name) === entry) inflight.delete(name);
+      });
+      const entry = { key, promise };
+      inflight.set(name, entry);
+      return promise;
+    }));
+  }
+
+  /** One diagnosis with explicit settings, not cached (to probe settings before applying them). */
+  function diagnostics(run, settings) {
+    return tracked(api.diagnostics(run, settings));
+  }
+
+  /** The stored buckets of a tag at a step; the promise is cached, a failed one forgotten. */
+  function histogram(run, tag, step) {
+    const key = JSON.stringify([run, tag, step]);
+    let p = histograms.get(key);
+    if (!p) {
+      p = api.histogram(run, tag, step);
+      histograms.set(key, p);
+      p.catch(() => histograms.delete(key));
+    }
+    return p;
+  }
+
+  async function loadSettings() {
+    try {
+      const body = await api.settings();
+      store.set({ settingsSpec: Array.isArray(body.settings) ? body.settings : [] });
+    } catch (e) {
+      store.set({ settingsError: e });
+    }
+  }
+
+  /** Forget every loaded diagnosis and histogram (Reload, changed settings from the hash). */
+  function forget(what) {
+    if (what !== 'models') histograms.clear();
+    inflight.clear();
+    store.set({ models: new Map() });
+  }
+
+  function startPolling(fn, ms) {
+    stopPolling();
+    timer = win.setInterval(fn, ms || POLL_MS);
+  }
+
+  function stopPolling() {
+    if (timer !== null) win.clearInterval(timer);
+    timer = null;
+  }
+
+  return { loadRuns, ensureModels, putModel, diagnostics, histogram, loadSettings, forget, startPolling,
+    stopPolling, dispose: stopPolling };
+}
