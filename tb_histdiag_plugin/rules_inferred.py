@@ -1,0 +1,146 @@
+"""Gradient problems inferred from weight histograms, for runs that log no gradients.
+
+Most logs on disk hold weights only (Keras' stock ``TensorBoard`` callback, the
+``named_parameters()`` loops of PyTorch tutorials).  Under plain SGD a layer's
+update is its gradient times the learning rate, so weights that stop moving
+towards the input while the output side moves are the vanishing-gradient
+signature, and weight norms jumping by orders of magnitude are the exploding
+one.  Both are inferences: a histogram's change between logged steps is a
+lower bound of the real update, and adaptive optimisers (Adam, RMSProp)
+normalise updates, so the reading is strong for SGD and weak for Adam.  Hence
+every marker here is at most a ``warning``, has ``evidence_from: "weights"``
+and says how to confirm with real gradient histograms.
+"""
+
+import numpy as np
+
+from tb_histdiag_plugin.rules_base import aligned, fmt, span_markers
+
+SOURCE = "weights"
+MOST = "warning"
+CONFIRM = ("inferred from weights (the run logs no gradients); confirm by logging gradients with "
+           "tb_histdiag_plugin.keras.GradientHistograms or tb_histdiag_plugin.torch.HistogramLogger")
+# Layers with fewer weights than this are neither judged nor used as the
+# output-side reference: a small histogram's change follows single values
+# (first order in the update) where a large one's averages them out (second
+# order for random-direction updates), so it is not comparable across sizes.
+MIN_VALUES = 100
+# The input-side group must hold at least this many layers: one slow layer is
+# the stagnant-weights rule's business (a frozen layer), a fall is a trend.
+MIN_LAYERS = 2
+
+
+def _layers(run):
+    """Primary weight series by layer, in depth order, that the inference may read."""
+    out = {}
+    for name, s in run.primary("weights").items():
+        count = s.stats["count"]
+        if not s.is_norm and np.isfinite(count).any() and np.nanmax(count) >= MIN_VALUES:
+            out[name] = s
+    return out
+
+
+def vanishing_groups(run, settings):
+    """The input-side layers whose weights fall behind the output side, or ``None``.
+
+    Returns ``(names, steps, change, k, slow, ref, weights)``: the judged
+    layers in depth order, the aligned step axis and ``change`` matrix, the
+    number ``k`` of input-side layers found slow, the ``[k, steps]`` mask of
+    steps where each of them is slow against the output side, that side's
+    fastest change per step, and the series by layer name.
+    """
+    if run.has_role("gradient"):
+        return None
+    weights = _layers(run)
+    names, steps, change = aligned(weights, "change")
+    if len(names) < MIN_LAYERS + 1:
+        return None
+    with np.errstate(all="ignore"):
+        typical = np.array([np.nanmedian(row) if np.isfinite(row).any() else np.nan for row in change])
+    if not np.isfinite(typical).all():
+        return None
+    # The largest input-side group [0, k) whose every layer moves less than
+    # ``inferred_slow_ratio`` of the fastest layer nearer the output.
+    k = 0
+    for end in range(len(names) - 1, MIN_LAYERS - 1, -1):
+        ref = typical[end:].max()
+        if ref > settings["stagnant_change"] and typical[:end].max() <= settings["inferred_slow_ratio"] * ref:
+            k = end
+            break
+    if k < MIN_LAYERS or typical[:k].min() > settings["inferred_vanishing_ratio"] * typical[k:].max():
+        return None
+    # Persistence, step by step: the group stays slow against the output side.
+    with np.errstate(all="ignore"):
+        ref_t = np.nanmax(np.where(np.isfinite(change[k:]), change[k:], -np.inf), axis=0)
+    moving = np.isfinite(ref_t) & (ref_t > settings["stagnant_change"])
+    slow = np.isfinite(change[:k]) & moving & (change[:k] <= settings["inferred_slow_ratio"] * ref_t)
+    group_slow = slow.all(axis=0)
+    observed = int((np.isfinite(change[:k]).all(axis=0) & moving).sum())
+    if observed == 0 or group_slow.sum() < settings["persist_fraction"] * observed:
+        return None
+    return names, steps, change, k, slow, ref_t, weights
+
+
+def inferred_vanishing_gradient(run, settings):
+    """Weights that stop changing towards the input while the output side moves (no gradients logged)."""
+    found = vanishing_groups(run, settings)
+    if found is None:
+        return []
+    names, steps, change, k, slow, ref_t, weights = found
+    fastest = names[k + int(np.argmax([np.nanmedian(row) for row in change[k:]]))]
+    out = []
+    for row in range(k):
+        mine = change[row]
+        with np.errstate(all="ignore"):
+            ratio = np.where(ref_t > 0, mine / ref_t, np.nan)
+
+        def evidence(i, mine=mine, ratio=ratio):
+            moved = ("did not change at all (bit-identical histograms)" if mine[i] == 0 else
+                     "changed by %s per logged step (Wasserstein / std), 1/%s of the output side's %s"
+                     % (fmt(mine[i]), fmt(1.0 / ratio[i]), fmt(ref_t[i])))
+            return ("at step %d the weights %s; the %d layers from the input to %s move less than %s of the output "
+                    "side's fastest layer (%s) at %d of %d logged steps; %s"
+                    % (steps[i], moved, k, names[k - 1], fmt(settings["inferred_slow_ratio"]), fastest,
+                       int(slow[row].sum()), int(np.isfinite(mine).sum()), CONFIRM))
+
+        # One marker per layer over the whole slow stretch: the finding is about the run.
+        out.extend(span_markers("vanishing_gradient", weights[names[row]], slow[row], np.nan_to_num(ratio, nan=1.0),
+                                lambda v: MOST, evidence, worst="min", steps=steps, evidence_from=SOURCE,
+                                max_gap=len(steps)))
+    return out
+
+
+def inferred_exploding_gradient(run, settings):
+    """Weight norms jumping by orders of magnitude within a few logged steps (no gradients logged).
+
+    A layer initialised at zero (most of its first logged values zero) grows
+    from nothing, which is no explosion, so it is not judged.
+    """
+    if run.has_role("gradient"):
+        return []
+    window = max(1, int(settings["inferred_exploding_steps"]))
+    out = []
+    for name, s in run.primary("weights").items():
+        norm = s.stats["l2_norm"]
+        zero = s.stats["zero_fraction"]
+        finite = np.nonzero(np.isfinite(norm))[0]
+        if s.is_norm or len(finite) < 2 or not zero[finite[0]] < 0.5 or norm[finite[0]] <= 0:
+            continue
+        # Per step, growth over the smallest norm of the ``window`` logged steps before it.
+        jump = np.full(len(norm), np.nan)
+        for i in range(1, len(norm)):
+            before = norm[max(0, i - window):i]
+            before = before[np.isfinite(before) & (before > 0)]
+            if len(before) and np.isfinite(norm[i]):
+                jump[i] = norm[i] / before.min()
+        cond = np.isfinite(jump) & (jump >= settings["inferred_exploding_factor"])
+        first = s.steps[finite[0]]
+
+        def evidence(i, s=s, norm=norm, jump=jump):
+            return ("weight L2 norm jumped %s× within %d logged steps to %s at step %d (%s at step %d); %s"
+                    % (fmt(jump[i]), window, fmt(norm[i]), s.steps[i], fmt(norm[finite[0]]), first, CONFIRM))
+
+        # One logged step is enough: the step after an explosion is often NaN.
+        out.extend(span_markers("exploding_gradient", s, cond, jump, lambda v: MOST, evidence, min_len=1,
+                                evidence_from=SOURCE))
+    return out

@@ -1,0 +1,188 @@
+"""Rules read from weight (and bias) histograms: what the parameters themselves did.
+
+Pure functions ``rule(run, settings) -> [marker]`` (see ``rules_base.py``).
+Normalisation parameters (``SeriesView.is_norm``: gamma, beta, running
+statistics) are trained towards what the data need rather than initialised
+symmetric around zero, so the growth, shrink and centring rules skip them.
+"""
+
+import numpy as np
+
+from tb_histdiag_plugin.rules_base import (
+    aligned, fmt, grade, marker, on_steps, ordinal_share, peer_median, span_markers, spans)
+
+SOURCE = "weights"
+# ``off_center`` judges only weights whose first logged |mean| / std is below
+# this: a symmetric zero-mean initialisation (Glorot, He) starts near 0; a
+# distribution that starts off centre was initialised that way on purpose.
+SYMMETRIC_START = 0.25
+# ``weight_growth`` needs the norm at the end within this share of its peak:
+# weights that grew and came back down are not growing without bound.
+STILL_RISING = 0.95
+# ``clipped_values`` needs at least this many values in the pile: a few equal
+# extremes in a small tensor are chance, not a clip.
+CLIPPED_MIN_VALUES = 10
+
+
+def _judged(s):
+    """Weights the growth, shrink and centring rules judge (not a normalisation layer's)."""
+    return s.role == "weights" and not s.is_norm
+
+
+def stagnant_weights(run, settings, skip=()):
+    """Weights that stop changing while training goes on.
+
+    Two readings.  Relative: a layer's weights move orders of magnitude less
+    than the other layers' (a frozen or dead layer among learning ones).
+    Absolute: weights bit-identical (change at most ``stagnant_change``) for
+    ``stagnant_steps`` logged steps in a row although the peers are still too,
+    which the relative reading cannot see; a layer whose bias still moves is
+    learning and is left alone.  When every layer is still at once, nothing is
+    learning: critical.  Layers in ``skip`` (explained by an inferred vanishing
+    gradient, ``rules_inferred.py``) get no marker here.
+    """
+    weights = run.primary("weights")
+    names, steps, change = aligned(weights, "change")
+    if not names:
+        return []
+    biases = run.primary("bias")
+    still_at = np.isfinite(change) & (change <= settings["stagnant_change"])
+    bias_moves = np.zeros_like(still_at)
+    for row, name in enumerate(names):
+        if name in biases:
+            bias_moves[row] = on_steps(biases[name], "change", steps) > settings["stagnant_change"]
+    observed = np.isfinite(change)
+    # Every observed kernel and bias still: no layer is learning.
+    nothing_learns = observed.any(axis=0) & (still_at | ~observed).all(axis=0) & ~bias_moves.any(axis=0)
+    need = int(settings["stagnant_steps"])
+    out = []
+    for row, name in enumerate(names):
+        if name in skip:
+            continue
+        mine = change[row]
+        peer = peer_median(change, row)
+        relative = observed[row] & np.isfinite(peer) & (peer > settings["stagnant_change"]) & (
+            (mine <= settings["stagnant_change"]) | (mine < settings["stagnant_ratio"] * peer))
+        absolute = _runs_of(still_at[row] & ~bias_moves[row], need)
+        valid = np.nonzero(observed[row])[0]
+        cond = (relative | absolute)[valid]
+        for i, j in spans(cond):
+            a, b = valid[i], valid[j]
+            window = valid[i:j + 1]
+            median_mine = float(np.median(mine[window]))
+            if relative[window].any():
+                evidence = ("weights changed by %s (Wasserstein / std, median per logged step) from step %d to %d, "
+                            "against %s for the other layers"
+                            % (fmt(median_mine), steps[a], steps[b], fmt(float(np.nanmedian(peer[window])))))
+            else:
+                evidence = ("weights bit-identical (change %s per logged step, at most %s) from step %d to %d, "
+                            "%d logged steps" % (fmt(median_mine), fmt(settings["stagnant_change"]), steps[a],
+                                                 steps[b], int(still_at[row, window].sum())))
+            severity = "warning"
+            if nothing_learns[window].sum() >= need or (len(valid) < need and nothing_learns[window].all()):
+                severity = "critical"
+                evidence += "; no layer of the run is learning (every logged weight and bias is still)"
+            out.append(marker("stagnant_weights", severity, weights[name], steps[a], steps[b], evidence, SOURCE))
+    return out
+
+
+def _runs_of(mask, need):
+    """``mask`` kept only on runs of at least ``need`` consecutive True (or all of a shorter series)."""
+    out = np.zeros(len(mask), dtype=bool)
+    need = max(1, min(need, len(mask)))
+    for i, j in spans(mask, min_len=1, max_gap=0):
+        if j - i + 1 >= need:
+            out[i:j + 1] = True
+    return out
+
+
+def _trends(run, shrinking):
+    """``(series, finite indices, end/start norm ratio, share of moves that way)`` of each judged weight series."""
+    for s in run.series:
+        norm = s.stats["l2_norm"]
+        idx = np.nonzero(np.isfinite(norm))[0]
+        if not _judged(s) or len(idx) < 3 or norm[idx[0]] <= 0:
+            continue
+        share = ordinal_share(norm, (lambda d: d < 0) if shrinking else (lambda d: d > 0))
+        yield s, idx, norm[idx[-1]] / norm[idx[0]], share
+
+
+def _norm_sentence(s, idx, verb):
+    norm = s.stats["l2_norm"]
+    return "weight L2 norm %s from %s at step %d to %s at step %d" % (
+        verb, fmt(norm[idx[0]]), s.steps[idx[0]], fmt(norm[idx[-1]]), s.steps[idx[-1]])
+
+
+def weight_decay_shrink(run, settings):
+    """Weight norms shrinking steadily: decay at work (info), or too strong (warning)."""
+    out = []
+    for s, idx, ratio, share in _trends(run, shrinking=True):
+        if ratio <= settings["shrink_ratio"] and share >= settings["steady_fraction"]:
+            severity = grade(ratio, settings["shrink_warning_ratio"], lower_is_worse=True)
+            out.append(marker("weight_decay_shrink", severity, s, s.steps[idx[0]], s.steps[idx[-1]],
+                              "%s (%s%% of it), falling at %d%% of steps"
+                              % (_norm_sentence(s, idx, "fell"), fmt(100 * ratio), round(100 * share)), SOURCE))
+    return out
+
+
+def weight_growth(run, settings):
+    """Weight norms growing steadily without bound."""
+    out = []
+    for s, idx, ratio, share in _trends(run, shrinking=False):
+        still_growing = s.stats["l2_norm"][idx[-1]] >= STILL_RISING * np.nanmax(s.stats["l2_norm"])
+        if ratio >= settings["growth_ratio"] and share >= settings["steady_fraction"] and still_growing:
+            severity = grade(ratio, settings["growth_warning_ratio"], settings["growth_critical_ratio"])
+            out.append(marker("weight_growth", severity, s, s.steps[idx[0]], s.steps[idx[-1]],
+                              "%s (%s×), rising at %d%% of steps"
+                              % (_norm_sentence(s, idx, "grew"), fmt(ratio), round(100 * share)), SOURCE))
+    return out
+
+
+def off_center(run, settings):
+    """Weights initialised symmetric around zero that drift off centre."""
+    out = []
+    for s in run.series:
+        if not _judged(s):
+            continue
+        mean, std = s.stats["mean"], s.stats["std"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.abs(mean) / std
+        idx = np.nonzero(np.isfinite(ratio))[0]
+        if len(idx) < 2 or ratio[idx[0]] >= SYMMETRIC_START:
+            continue
+        cond = np.isfinite(ratio) & (ratio >= settings["off_center_ratio"])
+
+        def evidence(k, s=s, mean=mean, ratio=ratio, first=idx[0]):
+            return ("weight mean %s is %s std from zero at step %d (%s at step %d)"
+                    % (fmt(mean[k]), fmt(ratio[k]), s.steps[k], fmt(ratio[first]), s.steps[first]))
+
+        out.extend(span_markers("off_center", s, cond, ratio, lambda v: grade(v, settings["off_center_warning_ratio"]),
+                                evidence, evidence_from=SOURCE))
+    return out
+
+
+def clipped_values(run, settings):
+    """A large share of values piled exactly at the minimum or maximum (a clip or a constraint)."""
+    out = []
+    for s in run.series:
+        if s.role == "activation":
+            # Piles in activations are the dead-units and saturation rules'
+            # business (a normalisation layer moves ReLU zeros to its minimum).
+            continue
+        st = s.stats
+        with np.errstate(invalid="ignore"):
+            at_min = np.where(st["min"] != 0, st["min_fraction"], 0.0)
+            at_max = np.where(st["max"] != 0, st["max_fraction"], 0.0)
+            share = np.fmax(at_min, at_max)
+            enough = (share * st["count"] >= CLIPPED_MIN_VALUES) & (st["std"] > 0)
+        cond = np.isfinite(share) & enough & (share >= settings["clipped_fraction"])
+
+        def evidence(k, s=s, st=st, at_min=at_min, at_max=at_max, share=share):
+            where = ("minimum %s" % fmt(st["min"][k]) if at_min[k] >= at_max[k]
+                     else "maximum %s" % fmt(st["max"][k]))
+            return "%s%% of the %s values sit exactly at the %s at step %d" % (fmt(100 * share[k]), s.role, where,
+                                                                              s.steps[k])
+
+        out.extend(span_markers("clipped_values", s, cond, share,
+                                lambda v: grade(v, settings["clipped_warning_fraction"]), evidence))
+    return out
