@@ -35,6 +35,7 @@ The name table in tests/tag_names.py lists the forms, writer by writer.
 """
 
 import dataclasses
+import functools
 import re
 
 ROLES = ("weights", "bias", "gradient", "activation", "other")
@@ -85,20 +86,29 @@ class TagInfo:
 
 
 def _tokens(tag):
-    """``[(separator, text)]``: ``/`` components with repeats and noise removed, cut at dots."""
-    parts = [_OUTPUT_INDEX_RE.sub("", c) for c in tag.split("/")]
+    """``(seps, texts)``: ``/`` components with repeats and noise removed, cut at dots."""
+    parts = tag.split("/")
+    if ":" in tag:
+        parts = [_OUTPUT_INDEX_RE.sub("", c) for c in parts]
     parts = [c for c in parts if c and c != "~"]
     while len(parts) > 1 and parts[-1].lower() in _NOISE:
         parts.pop()
-    parts = _drop_repeats(parts)
-    tokens = []
+    if len(set(parts)) < len(parts):
+        parts = _drop_repeats(parts)
+    if "." not in tag:
+        return ["/"] * len(parts), parts
+    seps, texts = [], []
     for part in parts:
-        for j, text in enumerate(part.split(".")):
+        sep = "/"
+        for text in part.split("."):
             if text:
-                tokens.append(("/" if j == 0 else ".", text) if tokens else ("", text))
-    while len(tokens) > 1 and tokens[-1][1].lower() in _NOISE:
-        tokens.pop()
-    return tokens
+                seps.append(sep)
+                texts.append(text)
+                sep = "."
+    while len(texts) > 1 and texts[-1].lower() in _NOISE:
+        seps.pop()
+        texts.pop()
+    return seps, texts
 
 
 def _drop_repeats(parts):
@@ -129,96 +139,114 @@ def _param_word(text):
     return ""
 
 
+@functools.lru_cache(maxsize=65536)
 def is_norm_name(name):
     """Does a layer's last name component say normalisation (``bn1``, ``LayerNorm``, ``ln_f``)?"""
     last = re.split(r"[/.]", name)[-1]
     return bool(_NORM_RE.search(last)) or any(_NORM_ABBREV_RE.match(p) for p in last.split("_"))
 
 
-def _join(tokens):
-    return "".join(sep + text for sep, text in tokens)[len(tokens[0][0]):] if tokens else ""
+def _glued(last):
+    """A parameter glued to the layer name: ``layer_3_weights``, ``fc1_w``, ``W1``, ``dW1``.
 
-
-def _glued(tokens):
-    """A parameter glued to the layer name in the last token: ``layer_3_weights``, ``fc1_w``, ``W1``."""
-    sep, last = tokens[-1]
+    ``(layer part, parameter word, is a gradient)``, or None.
+    """
     match = _SUFFIX_PARAM_RE.match(last)
     if match:
-        return tokens[:-1] + [(sep, match.group("base"))], match.group("word"), False
+        return match.group("base"), match.group("word"), False
     match = _COMPACT_RE.match(last)
     if match:
         word, rest = (match.group("word"), match.group("rest")) if match.group("word") else (
             match.group("word2"), match.group("rest2"))
         if rest.lower() not in _PARAM_KIND:
-            return tokens[:-1] + [(sep, rest)], word, bool(match.group("grad"))
-    return tokens, "", False
+            return rest, word, bool(match.group("grad"))
+    return None
 
 
 def parse_tag(tag):
     """Read one tag's layer, role and parameter from its name alone."""
-    tokens = _tokens(tag)
-    while len(tokens) > 1 and tokens[0][1].lower() in _COLLECTIONS:
-        tokens = [("", tokens[1][1])] + tokens[2:]
-    kept = [t for t in tokens if t[1].lower() not in _GRAD_WORDS]
-    is_grad = len(kept) < len(tokens)
-    tokens = kept
-    is_act = False
-    if tokens:
-        sep, last = tokens[-1]
-        match = _GRAD_SUFFIX_RE.match(last)
-        if match:
-            tokens[-1], is_grad = (sep, match.group("base")), True
-        if not _param_word(tokens[-1][1]):
-            while len(tokens) > 1 and tokens[-1][1].lower() in _ACT_WORDS:
-                tokens, is_act = tokens[:-1], True
-            while len(tokens) > 1 and tokens[0][1].lower() in _ACT_WORDS:
-                tokens, is_act = [("", tokens[1][1])] + tokens[2:], True
-            match = _ACT_SUFFIX_RE.match(tokens[-1][1])
-            if match and not is_act and not is_grad:
-                tokens[-1], is_act = (tokens[-1][0], match.group("base")), True
-    if not tokens:
-        return TagInfo(tag, "", "other", "", "")
+    return TagInfo(tag, *_parse(tag))
 
-    param_name = ""
-    layer_tokens = tokens
-    last = tokens[-1][1]
-    if len(tokens) > 1 and _param_word(last):
-        param_name, layer_tokens = _param_word(last), tokens[:-1]
-    elif len(tokens) > 1 and _QUALIFIED_RE.match(last):
-        param_name, layer_tokens = last, tokens[:-1]
-    elif len(tokens) > 1 and last.lower() in _FLAX_STATS and is_norm_name(tokens[-2][1]):
-        param_name, layer_tokens = last, tokens[:-1]
-    elif len(tokens) > 1 and tokens[0][1].lower() in _CATEGORY_WORDS and not is_act:
-        param_name, layer_tokens = tokens[0][1], [("", tokens[1][1])] + tokens[2:]
+
+@functools.lru_cache(maxsize=65536)
+def _parse(tag):
+    """``(layer, role, param, param_name, norm)``; cached: a sweep's runs share their tags."""
+    seps, texts = _tokens(tag)
+    lowers = [t.lower() for t in texts]
+    while len(texts) > 1 and lowers[0] in _COLLECTIONS:
+        del seps[0], texts[0], lowers[0]
+    is_grad = not _GRAD_WORDS.isdisjoint(lowers)
+    if is_grad:
+        keep = [i for i, w in enumerate(lowers) if w not in _GRAD_WORDS]
+        seps, texts, lowers = [seps[i] for i in keep], [texts[i] for i in keep], [lowers[i] for i in keep]
+    if not texts:
+        return _NONE
+    is_act = False
+    if "_" in texts[-1]:
+        match = _GRAD_SUFFIX_RE.match(texts[-1])
+        if match:
+            texts[-1], is_grad = match.group("base"), True
+            lowers[-1] = texts[-1].lower()
+    last_param = _param_word(texts[-1])
+    if not last_param:
+        while len(texts) > 1 and lowers[-1] in _ACT_WORDS:
+            del seps[-1], texts[-1], lowers[-1]
+            is_act = True
+        while len(texts) > 1 and lowers[0] in _ACT_WORDS:
+            del seps[0], texts[0], lowers[0]
+            is_act = True
+        if not is_act and not is_grad and "_" in texts[-1]:
+            match = _ACT_SUFFIX_RE.match(texts[-1])
+            if match:
+                texts[-1], is_act = match.group("base"), True
+                lowers[-1] = texts[-1].lower()
+
+    param_name, n = "", len(texts)
+    end, begin = n, 0  # the layer is texts[begin:end]
+    if n > 1 and last_param:
+        param_name, end = last_param, n - 1
+    elif n > 1 and "_" in texts[-1] and _QUALIFIED_RE.match(texts[-1]):
+        param_name, end = texts[-1], n - 1
+    elif n > 1 and lowers[-1] in _FLAX_STATS and is_norm_name(texts[-2]):
+        param_name, end = texts[-1], n - 1
+    elif n > 1 and lowers[0] in _CATEGORY_WORDS and not is_act:
+        param_name, begin = texts[0], 1
     elif not is_act:
-        layer_tokens, param_name, d_grad = _glued(tokens)
-        is_grad |= d_grad
+        glued = _glued(texts[-1])
+        if glued:
+            texts[-1], param_name, d_grad = glued
+            is_grad |= d_grad
     # A leading category word: weights/fc1/weight (ignite), weight/fc1.weight.
-    while len(layer_tokens) > 1 and layer_tokens[0][1].lower() in _CATEGORY_WORDS:
-        layer_tokens = [("", layer_tokens[1][1])] + layer_tokens[2:]
-    layer_tokens = [t for i, t in enumerate(layer_tokens) if not _is_cell(layer_tokens, i)]
+    while end - begin > 1 and lowers[begin] in _CATEGORY_WORDS:
+        begin += 1
+    parts = []
+    for i in range(begin, end):
+        if i > begin and "_cell" in texts[i] and _is_cell(texts[i], texts[i - 1]):
+            continue
+        parts.append(seps[i] + texts[i] if parts else texts[i])
+    layer = "".join(parts)
 
     lower = param_name.lower()
     param = _PARAM_KIND.get(lower, "")
     if not param and param_name:
-        match = _QUALIFIED_RE.match(param_name)
-        param = "other" if lower in _FLAX_STATS else _PARAM_KIND[match.group("word").lower()]
-    layer = _join(layer_tokens)
+        param = "other" if lower in _FLAX_STATS else _PARAM_KIND[_QUALIFIED_RE.match(param_name).group("word").lower()]
     if not param and not is_grad and not is_act or not layer or layer == tag:
-        return TagInfo(tag, "", "other", "", "")
+        return _NONE
     norm = bool(param) and (lower in _NORM_PARAMS or lower in _FLAX_STATS or is_norm_name(layer))
     if is_grad:
-        return TagInfo(tag, layer, "gradient", param or "weights", param_name, norm)
+        return layer, "gradient", param or "weights", param_name, norm
     if is_act and not param:
-        return TagInfo(tag, layer, "activation", "", "")
-    role = param if param in ("weights", "bias") else "other"
-    return TagInfo(tag, layer, role, param, param_name, norm)
+        return layer, "activation", "", "", False
+    return layer, param if param in ("weights", "bias") else "other", param, param_name, norm
 
 
-def _is_cell(tokens, i):
+_NONE = ("", "other", "", "", False)
+
+
+def _is_cell(text, previous):
     """Keras RNN cells sit under their layer: ``lstm/lstm_cell`` is the layer ``lstm``."""
-    match = _CELL_RE.match(tokens[i][1])
-    return bool(match) and i > 0 and match.group("base").lower() in tokens[i - 1][1].lower()
+    match = _CELL_RE.match(text)
+    return bool(match) and match.group("base").lower() in previous.lower()
 
 
 # ---------------------------------------------------------------- depth order
@@ -245,14 +273,16 @@ def order_layers(first_seen):
     order, so numbering wins where names carry it.
     """
     by_write = sorted(first_seen, key=lambda name: (first_seen[name], _natural_key(name)))
+    family = {name: _family(name) for name in by_write}
     families = {}
     for position, name in enumerate(by_write):
-        families.setdefault(_family(name)[0], []).append(position)
+        families.setdefault(family[name][0], []).append(position)
     ordered = list(by_write)
     for positions in families.values():
-        members = sorted((by_write[p] for p in positions), key=lambda n: (_family(n)[1], _natural_key(n)))
-        for position, name in zip(positions, members):
-            ordered[position] = name
+        if len(positions) > 1:
+            members = sorted((by_write[p] for p in positions), key=lambda n: (family[n][1], _natural_key(n)))
+            for position, name in zip(positions, members):
+                ordered[position] = name
     return ordered
 
 
@@ -347,10 +377,13 @@ def _primary_tags(members):
         pre = info.role == "activation" and "pre" in info.tag.lower().rsplit("/", 1)[-1]
         return (info.param != "weights" and info.role == "gradient", not primary, pre, len(info.tag), info.tag)
 
+    by_role = {}
+    for m in members:
+        by_role.setdefault(m.role, []).append(m)
     tags = {}
     for role in ("weights", "bias", "gradient", "activation"):
-        candidates = sorted((m for m in members if m.role == role), key=rank)
-        tags[role] = candidates[0].tag if candidates else None
+        candidates = by_role.get(role)
+        tags[role] = (min(candidates, key=rank) if len(candidates) > 1 else candidates[0]).tag if candidates else None
     return tags
 
 
