@@ -4,25 +4,21 @@ The logs are written without TensorFlow (TensorBoard's own event writer and hist
 ``tensorboard`` subprocess with the plugin installed, and looked at in Debian's Chromium through Playwright.
 """
 
-import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
 
 import e2e_logs  # noqa: E402
+from support import TensorBoardServer  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-TENSORBOARD = os.path.join(os.path.dirname(sys.executable), "tensorboard")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -34,17 +30,6 @@ def _chromium_path():
     return None
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get_json(url, timeout=30):
-    with urllib.request.urlopen(url, timeout=timeout) as resp:
-        return json.loads(resp.read().decode("utf-8"))
-
-
 @pytest.fixture(scope="session")
 def e2e_logdir(tmp_path_factory):
     logdir = str(tmp_path_factory.mktemp("e2e_logs"))
@@ -54,44 +39,19 @@ def e2e_logdir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def e2e_server(e2e_logdir, tmp_path_factory):
-    """A real tensorboard serving the e2e logs; yields its base URL."""
+    """A real tensorboard serving the e2e logs (tests/support.py); yields its base URL."""
     logdir, runs = e2e_logdir
-    port = _free_port()
     log_path = str(tmp_path_factory.mktemp("e2e_tb") / "tensorboard.log")
-    log = open(log_path, "w")
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.Popen(
-        [TENSORBOARD, "--logdir", logdir, "--port", str(port), "--host", "127.0.0.1", "--load_fast=false",
-         "--reload_interval", "1", "--samples_per_plugin", "histograms=0"],
-        stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = "http://127.0.0.1:%d" % port
-    deadline = time.time() + 120
-    last = None
+    server = TensorBoardServer(logdir, log_path=log_path)
     try:
-        while True:
-            if proc.poll() is not None:
-                log.flush()
-                with open(log_path) as f:
-                    raise RuntimeError("tensorboard exited (%s):\n%s" % (proc.returncode, f.read()[-3000:]))
-            try:
-                body = _get_json(url + "/data/plugin/histdiag/runs")
-                last = body
-                if set(runs) <= {r["run"] for r in body.get("runs", [])}:
-                    break
-            except (OSError, ValueError) as e:
-                last = e
-            if time.time() > deadline:
-                raise TimeoutError("histdiag runs not served in time: %r (is the plugin installed? "
-                                   "pip install -e %s)" % (last, REPO))
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            # every run analysed, so the tab's first listing already names the worst run
+            server.wait_for_runs(runs, timeout=180, complete=lambda r: r.get("status", "done") == "done")
+        except TimeoutError as e:
+            raise TimeoutError("%s (is the plugin installed? pip install -e %s)\n%s" % (e, REPO, server.log_tail()))
+        yield server.url
+    finally:
+        server.close()
 
 
 @pytest.fixture(scope="session")

@@ -120,10 +120,11 @@ def test_layer_detail_bands_histogram_and_table(e2e_tab):
         assert name in table
     assert "400" in table  # values per step
     # markers with evidence and advice
-    marker = detail.locator(".hd-marker").first
-    if marker.count():
-        assert marker.locator(".hd-evidence").text_content()
-        assert "What to do" in marker.locator(".hd-advice").text_content()
+    # markers with evidence and advice: layer_0's gradients are 1e-6 of the output layer's
+    assert detail.locator(".hd-marker[data-kind=vanishing_gradient]").count() >= 1
+    marker = detail.locator(".hd-marker[data-kind=vanishing_gradient]").first
+    assert marker.locator(".hd-evidence").text_content()
+    assert "What to do" in marker.locator(".hd-advice").text_content()
     assert "layer=layer_0" in page.evaluate("location.hash")
     e2e_tab.assert_clean()
 
@@ -247,6 +248,8 @@ def test_auto_refresh_refetches_when_last_step_changes(e2e_tab):
 def test_thresholds_change_markers(e2e_tab):
     page = e2e_tab.open("run=vanishing")
     before = layer_rows(page).locator(".hd-badge").count()
+    vanishing_before = layer_rows(page).locator(".hd-badge[data-kind=vanishing_gradient]").count()
+    assert vanishing_before >= 1
     page.locator("#hd-thresholds-toggle").click()
     page.locator("#hd-set-vanishing_ratio").wait_for()
     assert page.locator("#hd-thresholds input").count() >= 1
@@ -263,8 +266,7 @@ def test_thresholds_change_markers(e2e_tab):
     page.wait_for_function("() => document.querySelector('.hd-threshold-msg').textContent.startsWith('Markers in')")
     after = layer_rows(page).locator(".hd-badge[data-kind=vanishing_gradient]").count()
     assert "set.vanishing_ratio=1e-9" in page.evaluate("location.hash")
-    if before:
-        assert after < before, (before, after)
+    assert after < vanishing_before, (vanishing_before, after)
     page.click("#hd-thresholds-reset")
     page.wait_for_function("() => !location.hash.includes('set.')")
     page.wait_for_function("(n) => document.querySelectorAll('#hd-overview tbody .hd-badge').length === n", arg=before)
@@ -319,10 +321,12 @@ def test_server_error_is_shown_and_retry_recovers(e2e_tab):
     page.locator("#hd-error button").click()
     page.wait_for_selector("#histdiag[data-state=ready]")
     # the reload button refetches
-    page.click("#hd-reload")
-    page.wait_for_function("(n) => true", arg=0)
+    with page.expect_request("**/data/plugin/histdiag/runs"):
+        page.click("#hd-reload")
     page.wait_for_selector("#histdiag[data-state=ready]")
+    e2e_tab.wait_idle()
     assert calls["n"] >= 3
+    assert layer_rows(page).count() == 6
     e2e_tab.assert_clean()
 
 
@@ -368,7 +372,8 @@ def _big_diagnostics(n_layers=34, n_steps=500):
     return {"run": "big", "layers": layers, "series": series, "markers": markers, "settings": {}}
 
 
-def test_overview_of_100_tags_by_500_steps_is_fast(e2e_tab):
+def test_overview_of_100_tags_by_500_steps(e2e_tab):
+    """A big document (served by a mocked route) fills every part of the page; its speed is measured in bench/."""
     page = e2e_tab.page
     body = json.dumps(_big_diagnostics())
     page.route("**/data/plugin/histdiag/runs", lambda route: route.fulfill(
@@ -379,10 +384,9 @@ def test_overview_of_100_tags_by_500_steps_is_fast(e2e_tab):
         status=200, content_type="application/json", body=body))
     e2e_tab.open("run=big")
     assert layer_rows(page).count() == 34
-    overview_ms = float(page.locator("#histdiag").get_attribute("data-overview-ms"))
-    render_ms = float(page.locator("#histdiag").get_attribute("data-render-ms"))
-    assert overview_ms < 1000, overview_ms
-    assert render_ms < 1000, render_ms
+    assert page.locator("#hd-overview canvas.hd-spark").count() == 34 * 3
+    assert int(page.locator("#hd-heat-chart").get_attribute("data-cells")) == 34 * 500
+    assert page.locator("#hd-flow-chart").get_attribute("data-empty") == "false"
     e2e_tab.assert_clean()
 
 
