@@ -40,6 +40,8 @@ def dead_units(run, settings):
 
 def bounded_share(s, settings):
     """Share of values within the margin of a bounded activation's bounds per step, and the lower bound; or None."""
+    if not np.isfinite(s.stats["min"]).any():
+        return None
     lo_all, hi_all = np.nanmin(s.stats["min"]), np.nanmax(s.stats["max"])
     if (not (np.isfinite(lo_all) and np.isfinite(hi_all)) or lo_all < -1 - BOUND_TOLERANCE
             or hi_all > 1 + BOUND_TOLERANCE):

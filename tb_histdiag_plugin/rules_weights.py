@@ -36,8 +36,9 @@ def stagnant_weights(run, settings, skip=()):
     than the other layers' (a frozen or dead layer among learning ones).
     Absolute: weights bit-identical (change at most ``stagnant_change``) for
     ``stagnant_steps`` logged steps in a row although the peers are still too,
-    which the relative reading cannot see; a layer whose bias still moves is
-    learning and is left alone.  When every layer is still at once, nothing is
+    which the relative reading cannot see.  A layer whose bias still moves is
+    learning (kernels may barely move while biases carry the fit) and is left
+    alone by both readings.  When every layer is still at once, nothing is
     learning: critical.  Layers in ``skip`` (explained by an inferred vanishing
     gradient, ``rules_inferred.py``) get no marker here.
     """
@@ -62,7 +63,7 @@ def stagnant_weights(run, settings, skip=()):
         mine = change[row]
         peer = peer_median(change, row)
         relative = observed[row] & np.isfinite(peer) & (peer > settings["stagnant_change"]) & (
-            (mine <= settings["stagnant_change"]) | (mine < settings["stagnant_ratio"] * peer))
+            (mine <= settings["stagnant_change"]) | (mine < settings["stagnant_ratio"] * peer)) & ~bias_moves[row]
         absolute = _runs_of(still_at[row] & ~bias_moves[row], need)
         valid = np.nonzero(observed[row])[0]
         cond = (relative | absolute)[valid]
