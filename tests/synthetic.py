@@ -1,35 +1,15 @@
-"""Small logdirs written with TensorBoard's own numpy writer (no TensorFlow).
+"""Small synthetic trainings as histogram frames, for tests of routes, errors and rules.
 
-For tests of routes, errors and rules that need particular shapes of data
-quickly.  ``histogram_pb`` is the code behind TF2's ``tf.summary.histogram``.
+Each generator returns ``[(step, {tag: ndarray})]``; ``write_run`` (the writer
+in ``tests/support.py``) stores them with TensorBoard's own numpy code, the code
+behind TF2's ``tf.summary.histogram`` (no TensorFlow needed).
 """
-
-import os
 
 import numpy as np
 
-from tensorboard.compat.proto import event_pb2
-from tensorboard.plugins.histogram import summary_v2 as histogram_summary
-from tensorboard.plugins.scalar import summary_v2 as scalar_summary
-from tensorboard.summary.writer.event_file_writer import EventFileWriter
-
-
-def write_run(logdir, run, tensors_by_step, wall_time=1.7e9):
-    """``tensors_by_step``: ``[(step, {tag: ndarray})]``, written in that order."""
-    writer = EventFileWriter(os.path.join(logdir, run))
-    for step, tensors in tensors_by_step:
-        for i, (tag, values) in enumerate(tensors.items()):
-            summary = histogram_summary.histogram_pb(tag, np.asarray(values), buckets=30)
-            writer.add_event(event_pb2.Event(step=step, wall_time=wall_time + step + i * 1e-3, summary=summary))
-    writer.close()
-
-
-def write_scalars(logdir, run, steps=5):
-    writer = EventFileWriter(os.path.join(logdir, run))
-    for step in range(steps):
-        writer.add_event(event_pb2.Event(step=step, wall_time=1.7e9 + step,
-                                         summary=scalar_summary.scalar_pb("loss", 1.0 / (step + 1))))
-    writer.close()
+# The writers live in tests/support.py; these names stay for the tests that use them.
+from support import write_frames as write_run  # noqa: F401
+from support import write_scalars  # noqa: F401
 
 
 def vanishing(steps=12, layers=6, seed=0):

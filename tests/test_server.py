@@ -1,11 +1,12 @@
 """The plugin inside a real TensorBoard process: registration, routes, errors."""
 
-import time
 import urllib.parse
 
+import numpy as np
 import pytest
 
 import synthetic
+from support import wait_until
 
 ROUTE = "/data/plugin/histdiag/"
 
@@ -40,14 +41,31 @@ def test_entry_page_and_module(server):
     assert "render" in body
 
 
+def analysed_runs(server):
+    """``/runs`` once every run's background analysis is done, by run name."""
+    def check():
+        status, body, _ = get(server, "runs")
+        return status == 200 and all(r["status"] == "done" for r in body["runs"]), body
+
+    return {r["run"]: r for r in wait_until(check, 60, what="every run analysed")["runs"]}
+
+
 def test_runs_leave_out_runs_without_histograms(server):
     status, body, headers = get(server, "runs")
     assert status == 200 and headers["Content-Type"].startswith("application/json")
-    runs = {r["run"]: r for r in body["runs"]}
-    assert set(runs) == {"diverging", "healthy", "markup", "vanishing"}
-    assert runs["healthy"] == {"run": "healthy", "tags": 12, "layers": 4, "first_step": 0, "last_step": 11,
-                               "critical": 0, "warning": 0, "info": 0}
+    assert {r["run"] for r in body["runs"]} == {"diverging", "healthy", "markup", "vanishing"}
+    runs = analysed_runs(server)
+    healthy = runs["healthy"]
+    assert {k: healthy[k] for k in ("tags", "layers", "first_step", "last_step", "critical", "warning", "info",
+                                    "worst")} == {"tags": 12, "layers": 4, "first_step": 0, "last_step": 11,
+                                                  "critical": 0, "warning": 0, "info": 0, "worst": None}
+    # The depth profile: each layer's gradient RMS at the last step, against the logged tensors.
+    last = dict(synthetic.healthy()[-1][1])
+    exact = [float(np.sqrt(np.mean(last["dense_%d/kernel/grad" % i] ** 2))) for i in range(4)]
+    assert healthy["profile"]["source"] == "gradients"
+    np.testing.assert_allclose(healthy["profile"]["values"], exact, rtol=0.05)
     assert runs["vanishing"]["critical"] + runs["vanishing"]["warning"] >= 3
+    assert runs["vanishing"]["worst"]["kind"] == "vanishing_gradient"
     assert runs["diverging"]["critical"] >= 1
 
 
@@ -130,12 +148,5 @@ def test_a_broken_plugin_never_stops_tensorboard(tmp_path, tensorboard_factory):
     logdir = tmp_path / "logs"
     synthetic.write_run(str(logdir), "run", synthetic.healthy(steps=2))
     server = tensorboard_factory(str(logdir), env={"PYTHONPATH": str(poison)})
-    deadline = time.time() + 60
-    while True:
-        try:
-            status, listing, _ = server.get("/data/plugins_listing")
-            break
-        except OSError:
-            assert time.time() < deadline and server.process.poll() is None, "tensorboard did not start"
-            time.sleep(0.5)
-    assert status == 200 and "histdiag" not in listing and "histograms" in listing
+    listing = server.wait_listening()
+    assert "histdiag" not in listing and "histograms" in listing
