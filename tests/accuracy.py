@@ -20,16 +20,20 @@ def bucket_width_at(buckets, value):
 
 
 def check_series(doc_series, exact_by_step, buckets_at):
-    """Compare one served series with the exact tensors; returns (failures, std_errors)."""
+    """Compare one served series with the exact tensors; returns (failures, std_errors).
+
+    ``buckets_at(tag, step)`` gives the stored ``[left, right, count]`` rows as
+    TensorBoard's loader reads them (``tests/readback.py``): the resolution the
+    log really has, independent of the plugin under test.
+    """
     failures, std_errors = [], []
     stats = doc_series["stats"]
+    tag = doc_series["tag"]
     for i, step in enumerate(doc_series["steps"]):
-        x = exact_by_step.get(step)
-        if x is None:
-            continue
-        tag = doc_series["tag"]
+        x = exact_by_step[step]  # every served step was logged
         x = x[np.isfinite(x)]
         if len(x) == 0:
+            failures.append("%s step %d: the writers log no all-non-finite tensor" % (tag, step))
             continue
         buckets = buckets_at(tag, step)
         lo, hi = float(x.min()), float(x.max())
