@@ -1,0 +1,190 @@
+"""Diagnosis from weights alone, on real tiny trainings logged the way people log.
+
+Keras' stock ``TensorBoard(histogram_freq=1)`` callback writes weights and
+biases only (no gradients since TF 2.0), and PyTorch users log
+``named_parameters()`` with ``SummaryWriter.add_histogram``.  From such logs the
+rules infer ``vanishing_gradient`` (weights that stop moving towards the input
+while the output side moves; see ``tb_histdiag_plugin/rules_weights.py``).  Each
+pathology has healthy twins that must not alarm: the same network trained with
+Adam, a ReLU network with He initialisation, and a frozen middle layer (which is
+``stagnant_weights``, not vanishing).  What the networks really did is measured
+from the trained models' own gradients (``gradient_rms_by_depth``), never from
+the plugin.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+
+DEPTH = 8  # dense layers, the last one the linear output
+WIDTH = 32
+EPOCHS = 12
+
+
+def _data(seed=0, n=512, d=8):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)).astype("float32")
+    y = (np.sin(x[:, :1] * 1.5) + 0.5 * x[:, 1:2] * x[:, 2:3] - 0.3 * x[:, 3:4]).astype("float32")
+    return x, y
+
+
+def _keras_mlp(keras, act, init="glorot_uniform"):
+    layers = [keras.Input((8,))]
+    for i in range(DEPTH - 1):
+        layers.append(keras.layers.Dense(WIDTH, activation=act, kernel_initializer=init,
+                                         name="dense" if i == 0 else "dense_%d" % i))
+    layers.append(keras.layers.Dense(1, name="dense_%d" % (DEPTH - 1)))
+    return keras.Sequential(layers)
+
+
+def keras_gradient_rms(model, x, y):
+    """Kernel-gradient RMS per layer, input side first, on one batch (what really reached each layer)."""
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(model(x[:128]) - y[:128]))
+    kernels = [layer.kernel for layer in model.layers]
+    grads = tape.gradient(loss, kernels)
+    return [float(np.sqrt(np.mean(np.square(g.numpy())))) for g in grads]
+
+
+def train_keras(logdir, name, act, optimizer, init="glorot_uniform", freeze=None):
+    """A ``DEPTH``-layer MLP under the stock callback; returns the gradient RMS per layer at the end."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    keras.utils.set_random_seed(0)
+    x, y = _data()
+    model = _keras_mlp(keras, act, init)
+    if freeze is not None:
+        model.get_layer(freeze).trainable = False
+    model.compile(optimizer=optimizer, loss="mse")
+    model.fit(x, y, epochs=EPOCHS, batch_size=32, verbose=0,
+              callbacks=[keras.callbacks.TensorBoard(os.path.join(logdir, name), histogram_freq=1)])
+    return keras_gradient_rms(model, x, y)
+
+
+def train_torch(logdir, name, act, optimizer_name, lr):
+    """The same MLP in PyTorch, ``named_parameters()`` logged with ``add_histogram`` every 10 steps."""
+    import torch
+    from torch.utils.tensorboard import SummaryWriter
+
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    x, y = (torch.from_numpy(a) for a in _data())
+    layers = []
+    sizes = [8] + [WIDTH] * (DEPTH - 1) + [1]
+    for i in range(DEPTH):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < DEPTH - 1:
+            layers.append(torch.nn.Sigmoid() if act == "sigmoid" else torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    opt = getattr(torch.optim, optimizer_name)(model.parameters(), lr=lr)
+    writer = SummaryWriter(os.path.join(logdir, name))
+    gen = torch.Generator().manual_seed(0)
+    for step in range(200):
+        idx = torch.randint(0, len(x), (32,), generator=gen)
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x[idx]), y[idx])
+        loss.backward()
+        if step % 10 == 0:
+            for pname, p in model.named_parameters():
+                writer.add_histogram(pname, p.detach(), step)
+        opt.step()
+    writer.close()
+    opt.zero_grad()
+    torch.nn.functional.mse_loss(model(x[:128]), y[:128]).backward()
+    return [float(m.weight.grad.pow(2).mean().sqrt()) for m in model if isinstance(m, torch.nn.Linear)]
+
+
+RUNS = {
+    # name: (trainer, kwargs)
+    "keras_sigmoid_sgd": ("keras", dict(act="sigmoid", optimizer="sgd")),
+    "keras_sigmoid_adam": ("keras", dict(act="sigmoid", optimizer="adam")),
+    "keras_relu_he_sgd": ("keras", dict(act="relu", optimizer="sgd", init="he_normal")),
+    "keras_frozen_middle": ("keras", dict(act="relu", optimizer="adam", init="he_normal", freeze="dense_3")),
+    "torch_sigmoid_sgd": ("torch", dict(act="sigmoid", optimizer_name="SGD", lr=0.05)),
+    "torch_relu_adam": ("torch", dict(act="relu", optimizer_name="Adam", lr=1e-3)),
+}
+
+
+def write_logs(logdir):
+    """Train every run of ``RUNS`` into ``logdir``; returns ``{name: gradient RMS per layer}``."""
+    grads = {}
+    for name, (trainer, kwargs) in RUNS.items():
+        if trainer == "keras":
+            kwargs = dict(kwargs)
+            import keras
+
+            kwargs["optimizer"] = (keras.optimizers.SGD(0.05) if kwargs["optimizer"] == "sgd"
+                                   else keras.optimizers.Adam(1e-3))
+            grads[name] = train_keras(logdir, name, **kwargs)
+        else:
+            grads[name] = train_torch(logdir, name, **kwargs)
+    return grads
+
+
+@pytest.fixture(scope="module")
+def inferred_logs(tmp_path_factory):
+    logdir = str(tmp_path_factory.mktemp("inferred"))
+    grads = write_logs(logdir)
+    from tb_histdiag_plugin import api
+
+    return grads, api.diagnose(logdir)["runs"]
+
+
+def serious(markers):
+    return [(m["kind"], m["layer"], m["severity"], m["evidence"]) for m in markers if m["severity"] != "info"]
+
+
+def doc_of(runs, name):
+    """A run's document, keyed ``name/train`` for Keras' callback (it writes into ``train/``)."""
+    return runs[name + "/train"] if name.startswith("keras") else runs[name]
+
+
+def test_every_run_is_weights_only_and_grouped(inferred_logs):
+    _, runs = inferred_logs
+    assert sorted(runs) == sorted(n + "/train" if n.startswith("keras") else n for n in RUNS)
+    for name in RUNS:
+        doc = doc_of(runs, name)
+        assert len(doc["layers"]) == DEPTH, name
+        assert {s["role"] for s in doc["series"]} == {"weights", "bias"}, name
+
+
+@pytest.mark.parametrize("name", ["keras_sigmoid_sgd", "torch_sigmoid_sgd"])
+def test_sigmoid_sgd_gives_inferred_vanishing_gradient(inferred_logs, name):
+    grads, runs = inferred_logs
+    rms = grads[name]
+    # What really happened: the input layer's gradient two orders of magnitude below the output's.
+    assert rms[0] / rms[-1] < 1e-2
+    doc = doc_of(runs, name)
+    vanishing = [m for m in doc["markers"] if m["kind"] == "vanishing_gradient"]
+    first = doc["layers"][0]["name"]
+    assert first in {m["layer"] for m in vanishing}
+    assert {(m["severity"], m["evidence_from"]) for m in vanishing} == {("warning", "weights")}
+    assert all("GradientHistograms" in m["evidence"] and "HistogramLogger" in m["evidence"] for m in vanishing)
+    depth = {layer["name"]: layer["depth"] for layer in doc["layers"]}
+    # The input side, never the output layer; no stagnant marker on the layers vanishing explains.
+    assert max(depth[m["layer"]] for m in vanishing) < DEPTH - 2
+    assert not [m for m in doc["markers"] if m["kind"] == "stagnant_weights" and m["layer"] in
+                {v["layer"] for v in vanishing}]
+    assert not [m for m in doc["markers"] if m["severity"] == "critical"]
+
+
+@pytest.mark.parametrize("name", ["keras_sigmoid_adam", "keras_relu_he_sgd", "torch_relu_adam"])
+def test_healthy_twins_raise_no_warning(inferred_logs, name):
+    grads, runs = inferred_logs
+    assert serious(doc_of(runs, name)["markers"]) == []
+    if name != "keras_sigmoid_adam":
+        # Positive control: gradients really reached the input (within an order of magnitude of the output).
+        assert grads[name][0] / grads[name][-1] > 0.1
+
+
+def test_frozen_middle_layer_is_stagnant_not_vanishing(inferred_logs):
+    _, runs = inferred_logs
+    doc = doc_of(runs, "keras_frozen_middle")
+    assert [(m[0], m[1], m[2]) for m in serious(doc["markers"])] == [("stagnant_weights", "dense_3", "warning")]
+    assert not [m for m in doc["markers"] if m["kind"] == "vanishing_gradient"]
