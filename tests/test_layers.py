@@ -276,3 +276,21 @@ def test_activation_sub_scopes_join_their_layer():
 def test_ungrouped_is_sorted_and_complete():
     _, _, infos = run(["zeta_distribution", "fc1.weight", "alpha", "fc2.weight", "cls_token"])
     assert layers.ungrouped(infos) == ["alpha", "cls_token", "zeta_distribution"]
+
+
+@pytest.mark.parametrize("name,norm", [
+    ("bn1", True), ("LayerNorm", True), ("layer_norm", True), ("batch_normalization_3", True), ("ln_f", True),
+    ("norm1", True), ("input_layernorm", True), ("conv2_block1_1_bn", True), ("model/BatchNorm", True),
+    ("normal_head", False), ("bnet", False), ("linear", False), ("dense_1", False), ("fc1", False),
+])
+def test_norm_names(name, norm):
+    assert layers.is_norm_name(name) is norm
+
+
+def test_blocks_in_numeric_order_when_every_tag_ties():
+    """A merged TF1 summary writes every tag in one event: no write order to read."""
+    _, tags = bert_tags()
+    built, _ = layers.group({tag: (0.0, 0) for tag in tags})
+    blocks = [b["block"] for b in built if b["block"]]
+    assert list(dict.fromkeys(blocks)) == ["bert.encoder.layer.%d" % i for i in range(12)]
+    assert blocks == sorted(blocks, key=lambda b: int(b.rsplit(".", 1)[1]))
