@@ -4,7 +4,7 @@
 import { assignRunColors } from './colors.js';
 import { buildModel, countSeverities } from './model.js';
 import { encodeState } from './hashstate.js';
-import { focusedModel, modelKey, normaliseSelection } from './select.js';
+import { focusedModel, modelKey, normaliseSelection, worstRun } from './select.js';
 
 export function clockText(d) {
   const p = (n) => String(n).padStart(2, '0');
@@ -22,6 +22,17 @@ export function markerSummary(run, before, after, changed) {
 
 export function createActions({ store, data, now = () => new Date() }) {
   let token = 0;
+  // No run named in the URL: focus the worst run once every run's counts are in (they arrive progressively), unless
+  // the user picked a run before that.
+  let autoFocus = !store.get().run;
+
+  function focusWorstWhenAnalysed(list) {
+    if (!autoFocus || list.some((r) => r.status === 'pending')) return;
+    autoFocus = false;
+    const s = store.get();
+    const worst = worstRun(list);
+    if (worst && worst !== s.run && s.compare.length <= 1) store.set({ run: worst, compare: [worst], layer: null });
+  }
 
   /** After models arrive: show the focused run (or its error), and drop a layer it does not have. */
   function settle() {
@@ -65,6 +76,7 @@ export function createActions({ store, data, now = () => new Date() }) {
       return;
     }
     store.set(normaliseSelection(store.get()));
+    focusWorstWhenAnalysed(list);
     if (!store.get().settingsSpec && !store.get().settingsError) data.loadSettings();
     await data.ensureModels(store.get().compare);
     if (mine !== token) return;
@@ -82,6 +94,7 @@ export function createActions({ store, data, now = () => new Date() }) {
   }
 
   async function focusRun(name) {
+    autoFocus = false;
     const s = store.get();
     const patch = {};
     if (s.run !== name) Object.assign(patch, { run: name, layer: null });
@@ -92,6 +105,7 @@ export function createActions({ store, data, now = () => new Date() }) {
 
   /** Add a run to the comparison or remove it (on: true/false; omitted: flip). One run always stays. */
   async function toggleCompare(name, on) {
+    autoFocus = false;
     const s = store.get();
     const add = on === undefined ? !s.compare.includes(name) : on;
     const patch = {};
@@ -118,6 +132,25 @@ export function createActions({ store, data, now = () => new Date() }) {
 
   function setStep(step) {
     store.set({ step });
+  }
+
+  /** Full resolution for logged steps start..end (inclusive) of the compared runs; the charts' step-axis zoom. */
+  async function setStepRange(start, end) {
+    const a = Math.round(Number(start));
+    const b = Math.round(Number(end));
+    if (!Number.isFinite(a) || !Number.isFinite(b)) return;
+    const range = [Math.min(a, b), Math.max(a, b)];
+    const cur = store.get().stepRange;
+    if (Array.isArray(cur) && cur[0] === range[0] && cur[1] === range[1]) return;
+    store.set({ stepRange: range });
+    await loadCompared();
+  }
+
+  /** Back to the default (downsampled) documents over every step. */
+  async function clearStepRange() {
+    if (!store.get().stepRange) return;
+    store.set({ stepRange: null });
+    await loadCompared();
   }
 
   function setStat(stat) {
@@ -154,6 +187,7 @@ export function createActions({ store, data, now = () => new Date() }) {
 
   /** A hash typed or pasted by the user (store.syncHash): take its view state, reload what it needs. */
   async function applyHashState(next) {
+    if (next.run) autoFocus = false;
     const s = store.get();
     const settingsChanged = encodeState({ settings: next.settings }) !== encodeState({ settings: s.settings });
     store.set({ run: next.run, compare: next.compare, layer: next.layer, stat: next.stat, step: next.step,
@@ -164,6 +198,7 @@ export function createActions({ store, data, now = () => new Date() }) {
     await loadCompared();
   }
 
-  return { refresh, reload, focusRun, toggleCompare, openDetail, closeDetail, setStep, setStat, toggleThresholds,
+  return { refresh, reload, focusRun, toggleCompare, openDetail, closeDetail, setStep, setStepRange, clearStepRange,
+    setStat, toggleThresholds,
     applySettings, applyHashState, settle };
 }

@@ -13,9 +13,13 @@ import * as runList from './views/runList.js';
 import * as message from './views/message.js';
 import * as thresholds from './views/thresholds.js';
 import * as overview from './views/overview.js';
+import * as sick from './views/sick.js';
 import * as flow from './views/flow.js';
+import * as learning from './views/learning.js';
 import * as heatmap from './views/heatmap.js';
 import * as detail from './views/detail.js';
+import * as sweep from './views/sweep.js';
+import * as stepRange from './views/stepRange.js';
 
 /** The page's skeleton: every view's container, in page order. */
 function skeleton() {
@@ -27,21 +31,26 @@ function skeleton() {
     message: el('div', { class: 'hd-messages' }),
     thresholds: el('section', { class: 'hd-section hd-thresholds hd-hidden', id: 'hd-thresholds', 'aria-label': 'Thresholds' }),
     overview: section('hd-overview', 'Health overview'),
+    sick: section('hd-sick', 'Which layers are sick'),
     flow: section('hd-flow', 'Gradient flow'),
+    learning: section('hd-learn', 'Learning flow', true),
     heatmap: section('hd-heatmap', 'Layers by steps heatmap'),
     detail: section('hd-detail', 'Layer detail', true),
+    sweep: el('div', { class: 'hd-sweep-host' }),
+    stepRange: el('div', { class: 'hd-step-range-host' }),
   };
-  parts.sections = el('div', { class: 'hd-sections hd-hidden' }, parts.thresholds, parts.overview,
-    el('div', { class: 'hd-row2' }, parts.flow, parts.heatmap), parts.detail);
-  parts.main = el('main', { class: 'hd-main', id: 'hd-main' }, parts.message, parts.sections);
+  parts.sections = el('div', { class: 'hd-sections hd-hidden' }, parts.thresholds, parts.stepRange, parts.sick,
+    parts.overview, el('div', { class: 'hd-row2' }, parts.flow, parts.learning, parts.heatmap), parts.detail);
+  parts.main = el('main', { class: 'hd-main', id: 'hd-main' }, parts.sweep, parts.message, parts.sections);
   parts.root = el('div', { class: 'hd-root', id: 'histdiag', 'data-state': 'loading' }, parts.toolbar, parts.progress,
     el('div', { class: 'hd-body' }, parts.runList, parts.main));
   return parts;
 }
 
 /** The views in render order (the overview before the detail: closing the detail hands focus back to a row). */
-const VIEWS = [['toolbar', toolbar], ['runList', runList], ['message', message], ['thresholds', thresholds],
-  ['overview', overview], ['flow', flow], ['heatmap', heatmap], ['detail', detail]];
+const VIEWS = [['toolbar', toolbar], ['runList', runList], ['sweep', sweep], ['message', message],
+  ['thresholds', thresholds], ['stepRange', stepRange], ['sick', sick], ['overview', overview], ['flow', flow], ['learning', learning],
+  ['heatmap', heatmap], ['detail', detail]];
 
 export function createApp(doc, win) {
   const style = injectStyles(doc);
@@ -74,7 +83,7 @@ export function createApp(doc, win) {
   data.startPolling(() => {
     theme.check();
     if (store.get().phase !== 'loading') actions.refresh({ quiet: true });
-  });
+  }, undefined, () => actions.refresh({ quiet: true })); // fast while runs are being analysed (data.js)
   store.set({ status: 'Loading…' });
   actions.refresh();
 

@@ -1,10 +1,12 @@
-// Loading from the backend into the store: the run listing, one diagnosis per run (cached under select.modelKey),
-// histograms at a step (a size-bounded cache), the settings listing, and the polling timer.
+// Loading from the backend into the store: the run listing, one diagnosis per run (cached under select.modelKey and
+// the step range), histograms at a step (a size-bounded cache), the settings listing, and the polling timers: a slow
+// one, and a fast one while the server is still analysing runs (their counts are null until then; see http_api.md).
 
 import { buildModel } from './model.js';
 import { modelKey } from './select.js';
 
 export const POLL_MS = 30000;
+export const FAST_POLL_MS = 1000;
 export const HISTOGRAM_CACHE_SIZE = 200;
 
 /** A Map that forgets its least recently used entries beyond max. */
@@ -31,11 +33,30 @@ export function createLru(max) {
   };
 }
 
+/** Is any run of a /runs listing still being analysed? */
+export function hasPending(runs) {
+  return (runs || []).some((r) => r && r.status === 'pending');
+}
+
+/** The query parameters of the state's step range (full resolution for that window), or {} without one. */
+export function rangeParams(state) {
+  const r = state.stepRange;
+  return Array.isArray(r) && r.length === 2 ? { start_step: String(r[0]), end_step: String(r[1]) } : {};
+}
+
+/** A loaded diagnosis is valid for its model key plus its step range ('' without one, so keys stay modelKey's). */
+export function rangedKey(state, run) {
+  const p = rangeParams(state);
+  return modelKey(state, run) + (p.start_step === undefined ? '' : '|steps ' + p.start_step + '-' + p.end_step);
+}
+
 export function createData({ store, api, win }) {
   const histograms = createLru(HISTOGRAM_CACHE_SIZE);
   const inflight = new Map(); // run -> {key, promise}
   let pending = 0;
   let timer = null;
+  let fastTimer = null;
+  let fastPoll = null;
 
   function busy(delta) {
     pending += delta;
@@ -60,18 +81,21 @@ export function createData({ store, api, win }) {
   /** The /runs listing (entries without a run name dropped). quiet: no progress bar (polling). */
   async function loadRuns(quiet) {
     const body = await (quiet ? api.runs() : tracked(api.runs()));
-    return Array.isArray(body.runs) ? body.runs.filter((r) => r && typeof r.run === 'string') : [];
+    const list = Array.isArray(body.runs) ? body.runs.filter((r) => r && typeof r.run === 'string') : [];
+    if (hasPending(list)) pollSoon();
+    return list;
   }
 
   /** Fetch the diagnosis of each named run unless the one loaded is still valid; failures are kept as {error}. */
   async function ensureModels(names) {
     await Promise.all(names.map((name) => {
-      const key = modelKey(store.get(), name);
+      const key = rangedKey(store.get(), name);
       const have = store.get().models.get(name);
       if (have && have.key === key) return null;
       const running = inflight.get(name);
       if (running && running.key === key) return running.promise;
-      const promise = tracked(api.diagnostics(name, store.get().settings)).then(
+      const params = { ...store.get().settings, ...rangeParams(store.get()) };
+      const promise = tracked(api.diagnostics(name, params)).then(
         (doc) => putModel(name, { key, model: buildModel(doc) }),
         (error) => putModel(name, { key, error }),
       ).finally(() => {
@@ -116,14 +140,25 @@ export function createData({ store, api, win }) {
     store.set({ models: new Map() });
   }
 
-  function startPolling(fn, ms) {
+  /** Call fn every ms (default POLL_MS); fast(), if given, FAST_POLL_MS after a listing with pending runs. */
+  function startPolling(fn, ms, fast) {
     stopPolling();
     timer = win.setInterval(fn, ms || POLL_MS);
+    fastPoll = fast || null;
+  }
+
+  function pollSoon() {
+    if (!fastPoll || fastTimer !== null) return;
+    fastTimer = win.setTimeout(() => {
+      fastTimer = null;
+      if (fastPoll) fastPoll();
+    }, FAST_POLL_MS);
   }
 
   function stopPolling() {
     if (timer !== null) win.clearInterval(timer);
-    timer = null;
+    if (fastTimer !== null) win.clearTimeout(fastTimer);
+    timer = fastTimer = fastPoll = null;
   }
 
   return { loadRuns, ensureModels, putModel, diagnostics, histogram, loadSettings, forget, startPolling,

@@ -100,8 +100,9 @@ export function parseKeyValues(name) {
 }
 
 /**
- * Columns for a sweep table: keys in order of first appearance, with each run's values (missing: null).
- * Keys whose value is the same in every run are `constant` (a view may hide them).
+ * Columns for a sweep table: keys held by most runs first (a stray `a=b` in one odd name goes last), then in order of
+ * first appearance, with each run's values (missing: null). Keys whose value is the same in every run are `constant`
+ * (a view may hide them).
  */
 export function keyValueColumns(names) {
   const keys = [];
@@ -111,7 +112,9 @@ export function keyValueColumns(names) {
     values.set(n, kv);
     for (const k of kv.keys()) if (!keys.includes(k)) keys.push(k);
   }
-  return keys.map((key) => {
+  const held = (key) => names.filter((n) => values.get(n).has(key)).length;
+  const order = keys.map((key, i) => ({ key, i, n: held(key) })).sort((a, b) => b.n - a.n || a.i - b.i);
+  return order.map(({ key }) => {
     const byRun = new Map(names.map((n) => [n, values.get(n).has(key) ? values.get(n).get(key) : null]));
     const distinct = new Set(byRun.values());
     return { key, values: byRun, constant: distinct.size === 1 };

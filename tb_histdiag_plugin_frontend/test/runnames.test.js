@@ -51,7 +51,9 @@ test('key=value pieces are parsed in order, one piece or several joined by under
   assert.deepEqual(parseKeyValues('=3,a='), [['a', '']]);
 });
 
-test('columns: keys in order of first appearance, missing values null, constant keys flagged', () => {
+test('columns: keys held by most runs first, then by first appearance; missing values null; constant keys flagged', () => {
+  const odd = keyValueColumns(['<img src=x onerror=y>', 'lr=0.1,seed=1', 'lr=0.2,seed=2']);
+  assert.deepEqual(odd.map((c) => c.key), ['lr', 'seed', 'src', 'onerror']);
   const cols = keyValueColumns(['g/lr=0.1,seed=1', 'g/lr=0.2,seed=1', 'g/lr=0.3,seed=1,wd=1e-4']);
   assert.deepEqual(cols.map((c) => c.key), ['lr', 'seed', 'wd']);
   assert.deepEqual(cols.map((c) => c.constant), [false, true, false]);

@@ -5,12 +5,15 @@ import { countSeverities } from '../model.js';
 import { toNumber } from '../format.js';
 import { colorOf } from '../select.js';
 
-/** Marker counts shown for a run: the listing's, or the loaded diagnosis' when custom thresholds apply. */
+/**
+ * Marker counts shown for a run: the listing's (null while the server is still analysing the run), or the loaded
+ * diagnosis' when custom thresholds apply.
+ */
 export function runCounts(state, r) {
   const custom = Object.keys(state.settings).length > 0;
   const loaded = state.models.get(r.run);
   if (custom && loaded && loaded.model) return { ...countSeverities(loaded.model.markers), custom: true };
-  return { critical: toNumber(r.critical) || 0, warning: toNumber(r.warning) || 0, custom: false };
+  return { critical: toNumber(r.critical), warning: toNumber(r.warning), custom: false };
 }
 
 export function mount(container, { actions }) {
@@ -42,11 +45,12 @@ export function mount(container, { actions }) {
         cb.addEventListener('change', () => actions.toggleCompare(r.run, cb.checked));
         const nameBtn = el('button', { class: 'hd-runname', type: 'button', title: r.run, text: r.run,
           'aria-pressed': state.run === r.run ? 'true' : 'false', onclick: () => actions.focusRun(r.run) });
-        const badge = (sev) => el('span', {
+        const badge = (sev) => (counts[sev] === null ? el('span', { class: 'hd-count hd-zero', text: '…',
+          title: 'being analysed', 'data-severity': sev, 'data-pending': 'true' }) : el('span', {
           class: 'hd-count ' + (counts[sev] ? 'hd-sev-' + sev : 'hd-zero'), text: String(counts[sev]),
           title: counts[sev] + ' ' + sev + ' marker' + (counts[sev] === 1 ? '' : 's') + (counts.custom ? ' (custom thresholds)' : ''),
           'data-severity': sev,
-        });
+        }));
         const item = el('li', { class: 'hd-run' + (state.run === r.run ? ' hd-focused' : ''), 'data-run': r.run },
           cb, el('span', { class: 'hd-swatch', style: { background: colorOf(state, r.run) }, 'aria-hidden': 'true' }),
           nameBtn, badge('critical'), badge('warning'));

@@ -292,8 +292,8 @@ export function mount(container, ctx) {
     const pending = r.status === 'pending';
     const countCell = (sev) => {
       const v = r[sev];
-      if (v === null) return el('td', { class: 'hd-sweep-num hd-hint', 'data-severity': sev, title: pending ? 'being analysed' : 'no count', text: pending ? '…' : '–' });
-      return el('td', { class: 'hd-sweep-num', 'data-severity': sev },
+      if (v === null) return el('td', { class: 'hd-sweep-num hd-hint', 'data-count': sev, title: pending ? 'being analysed' : 'no count', text: pending ? '…' : '–' });
+      return el('td', { class: 'hd-sweep-num', 'data-count': sev },
         el('span', { class: 'hd-count ' + (v ? 'hd-sev-' + sev : 'hd-zero'), text: String(v) }));
     };
     const worst = r.worst
@@ -361,6 +361,7 @@ export function mount(container, ctx) {
       const list = state.runs || [];
       focused = state.run || null;
       dark = Boolean(state.dark);
+      section.classList.toggle('hd-hidden', list.length < 2); // a sweep needs two runs at least
       if (list === runs && last) {
         drawRows(); // focus changed only
         return;

@@ -1,0 +1,199 @@
+"""End-to-end: the sweep table of a 31-run sweep in headless Chromium against a real tensorboard.
+
+Thirty runs named ``lr=…,seed=…`` (one of them with vanishing gradients) and one run named with markup, written
+without TensorFlow; the table must list every run (its rows are virtualised: only the visible ones are in the DOM),
+sort the sick run first once the counts are in, narrow with TensorBoard's regex filter, focus a run on click and
+show every name as inert text.
+"""
+
+import importlib.util
+import os
+import sys
+
+import numpy as np
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # tests/, for support.py
+
+import support  # noqa: E402
+
+
+def _e2e_tab_class():
+    """The Tab helper of tests/e2e/conftest.py (a module named ``conftest`` is ambiguous: tests/ has one too)."""
+    spec = importlib.util.spec_from_file_location("_e2e_conftest", os.path.join(HERE, "conftest.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Tab
+
+
+Tab = _e2e_tab_class()
+
+pytestmark = pytest.mark.e2e
+
+LRS = ["0.001", "0.01", "0.03", "0.1", "0.3"]
+SEEDS = [1, 2, 3, 4, 5, 6]
+SICK = "lr=0.3,seed=5"
+MARKUP = "<img src=x onerror=alert(1)>"
+HEALTHY = [("lr=%s,seed=%d" % (lr, s)) for lr in LRS for s in SEEDS if ("lr=%s,seed=%d" % (lr, s)) != SICK]
+ALL_RUNS = sorted(HEALTHY + [SICK, MARKUP])
+N_LAYERS = 3
+STEPS = list(range(0, 20, 2))
+
+
+def _frames(rng, grad_scale):
+    """Weights, biases and gradients of N_LAYERS layers; gradient std of layer i is grad_scale(i)."""
+    frames = []
+    for step in STEPS:
+        tensors = {}
+        for i in range(N_LAYERS):
+            tensors["layer_%d_weights" % i] = rng.normal(0.0, 0.3 * (1 + 0.01 * step), size=400)
+            tensors["layer_%d_biases" % i] = rng.normal(0.0, 0.05, size=32)
+            tensors["layer_%d_gradients" % i] = rng.normal(0.0, grad_scale(i), size=400)
+        frames.append((step, tensors))
+    return frames
+
+
+@pytest.fixture(scope="module")
+def sweep_server(tmp_path_factory):
+    logdir = str(tmp_path_factory.mktemp("sweep_logs"))
+    rng = np.random.default_rng(13)
+    # the sick run: the input layer's gradients 1e-6 of the output layer's (vanishing_gradient, critical)
+    vanishing = np.logspace(-6, 0, N_LAYERS) * 1e-2
+    for run in HEALTHY + [MARKUP]:
+        support.write_frames(logdir, run, _frames(rng, lambda i: 1e-2))
+    support.write_frames(logdir, SICK, _frames(rng, lambda i: vanishing[i]))
+    server = support.TensorBoardServer(logdir)
+    try:
+        server.wait_for_runs(ALL_RUNS, timeout=120)
+        yield server.url
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def sweep_tab(e2e_browser, sweep_server):
+    context = e2e_browser.new_context(viewport={"width": 1400, "height": 900})
+    tab = Tab(context, sweep_server)
+    yield tab
+    context.close()
+
+
+# Scroll the virtualised table from top to bottom, collecting the runs of the rows rendered on the way, and the
+# largest number of rows the DOM held at once.
+COLLECT_ROWS = """async () => {
+  const box = document.querySelector('#hd-sweep-scroll');
+  const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const seen = new Set();
+  let most = 0;
+  for (let top = 0; ; top += Math.max(20, box.clientHeight / 2)) {
+    box.scrollTop = top;
+    await frame();
+    const rows = [...box.querySelectorAll('tr.hd-sweep-row')];
+    most = Math.max(most, rows.length);
+    for (const r of rows) seen.add(r.dataset.run);
+    if (top >= box.scrollHeight) break;
+  }
+  box.scrollTop = 0;
+  await frame();
+  return { runs: [...seen].sort(), most };
+}"""
+
+ALL_DONE = """() => {
+  const rows = [...document.querySelectorAll('#hd-sweep tr.hd-sweep-row')];
+  return rows.length > 0 && rows.every((r) => r.querySelector('.hd-sweep-status').dataset.status === 'done');
+}"""
+
+
+def visible_runs(page):
+    return page.locator("#hd-sweep tr.hd-sweep-row").evaluate_all("rows => rows.map(r => r.dataset.run)")
+
+
+def open_sweep(tab):
+    page = tab.open(state=None)
+    page.locator("#hd-sweep tr.hd-sweep-row").first.wait_for(timeout=30000)
+    return page
+
+
+def test_sweep_lists_every_run_in_virtualised_rows(sweep_tab):
+    page = open_sweep(sweep_tab)
+    collected = page.evaluate(COLLECT_ROWS)
+    assert collected["runs"] == ALL_RUNS
+    # virtualised: never all 31 rows in the DOM at once
+    assert 0 < collected["most"] < len(ALL_RUNS)
+    assert page.locator("#hd-sweep").get_attribute("data-rows") == str(len(ALL_RUNS))
+    # key=value pieces as columns
+    cols = page.locator("#hd-sweep th").evaluate_all("ths => ths.map(t => t.dataset.col)")
+    assert cols[:3] == ["run", "kv:lr", "kv:seed"]
+    row = page.locator("#hd-sweep tr.hd-sweep-row[data-run='lr=0.03,seed=2']")
+    assert row.locator(".hd-sweep-kv").all_text_contents() == ["0.03", "2", "", ""]  # src, onerror of the markup run
+    sweep_tab.assert_clean()
+
+
+def test_sick_run_sorts_first_once_counts_are_in(sweep_tab):
+    page = open_sweep(sweep_tab)
+    page.wait_for_function(ALL_DONE, timeout=120000)
+    page.wait_for_function("(sick) => document.querySelector('#hd-sweep tr.hd-sweep-row').dataset.run === sick",
+                           arg=SICK, timeout=30000)
+    first = page.locator("#hd-sweep tr.hd-sweep-row").first
+    assert int(first.locator("td[data-count=critical]").inner_text()) >= 1
+    assert first.locator(".hd-sweep-worst").get_attribute("data-kind") == "vanishing_gradient"
+    assert first.locator(".hd-sweep-layer").inner_text() == "layer_0"
+    assert first.locator(".hd-sweep-profile").get_attribute("data-source") == "gradients"
+    assert first.locator(".hd-sweep-step").inner_text() == str(STEPS[-1])
+    # healthy controls: no critical or warning marker, no worst marker
+    second = page.locator("#hd-sweep tr.hd-sweep-row").nth(1)
+    assert second.get_attribute("data-run") in HEALTHY + [MARKUP]
+    assert second.locator("td[data-count=critical]").inner_text() == "0"
+    assert second.locator("td[data-count=warning]").inner_text() == "0"
+    assert second.locator(".hd-sweep-worst").get_attribute("data-kind") is None
+    # no run named in the URL: once every count is in, the tab focuses the worst run
+    page.wait_for_function("(run) => { const l = document.querySelector('#hd-overview .hd-run-label');"
+                           " return l && l.textContent === run; }", arg=SICK, timeout=60000)
+    sweep_tab.assert_clean()
+
+
+def test_regex_filter_narrows_rows(sweep_tab):
+    page = open_sweep(sweep_tab)
+    box = page.locator("#hd-sweep-filter")
+    box.fill("SEED=3$")  # case-insensitive, like TensorBoard's run filter
+    page.wait_for_function("() => document.querySelector('#hd-sweep').dataset.rows === '5'")
+    assert sorted(visible_runs(page)) == sorted("lr=%s,seed=3" % lr for lr in LRS)
+    assert page.locator("#hd-sweep-count").inner_text().startswith("5 of 31 runs")
+    assert page.locator("#hd-sweep-invalid").is_hidden()
+    box.fill("lr=0.3,seed=(")  # invalid: matches nothing and says so
+    page.wait_for_function("() => document.querySelector('#hd-sweep').dataset.rows === '0'")
+    assert page.locator("#hd-sweep-invalid").is_visible()
+    assert box.get_attribute("aria-invalid") == "true"
+    box.fill("")
+    page.wait_for_function("(n) => document.querySelector('#hd-sweep').dataset.rows === String(n)", arg=len(ALL_RUNS))
+    sweep_tab.assert_clean()
+
+
+def test_clicking_a_row_focuses_the_run(sweep_tab):
+    page = open_sweep(sweep_tab)
+    target = "lr=0.01,seed=4"
+    page.locator("#hd-sweep-filter").fill("^lr=0\\.01,seed=4$")
+    page.wait_for_function("() => document.querySelector('#hd-sweep').dataset.rows === '1'")
+    page.locator("#hd-sweep tr.hd-sweep-row[data-run='%s']" % target).click()
+    page.wait_for_function("(run) => { const l = document.querySelector('#hd-overview .hd-run-label');"
+                           " return l && l.textContent === run; }", arg=target, timeout=60000)
+    assert page.locator("#hd-sweep tr.hd-sweep-row.hd-focused").get_attribute("data-run") == target
+    assert "run=" in page.evaluate("location.hash")
+    sweep_tab.assert_clean()
+
+
+def test_markup_in_run_name_is_inert_text(sweep_tab):
+    page = open_sweep(sweep_tab)
+    page.locator("#hd-sweep-filter").fill("^<img")
+    page.wait_for_function("() => document.querySelector('#hd-sweep').dataset.rows === '1'")
+    row = page.locator("#hd-sweep tr.hd-sweep-row")
+    assert row.get_attribute("data-run") == MARKUP
+    assert row.locator(".hd-sweep-name").text_content() == MARKUP
+    assert row.locator(".hd-sweep-name").get_attribute("title") == MARKUP
+    row.click()
+    page.wait_for_function("(run) => { const l = document.querySelector('#hd-overview .hd-run-label');"
+                           " return l && l.textContent === run; }", arg=MARKUP, timeout=60000)
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    assert sweep_tab.dialogs == []
+    sweep_tab.assert_clean()
