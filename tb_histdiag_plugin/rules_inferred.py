@@ -25,6 +25,9 @@ CONFIRM = ("inferred from weights (the run logs no gradients); confirm by loggin
 # (first order in the update) where a large one's averages them out (second
 # order for random-direction updates), so it is not comparable across sizes.
 MIN_VALUES = 100
+# A layer whose first logged values are mostly (this share or more) exactly
+# zero was initialised at zero: its norm grows from nothing, no explosion.
+ZERO_INITIALISED = 0.5
 # The input-side group must hold at least this many layers: one slow layer is
 # the stagnant-weights rule's business (a frozen layer), a fall is a trend.
 MIN_LAYERS = 2
@@ -113,8 +116,8 @@ def inferred_vanishing_gradient(run, settings):
 def inferred_exploding_gradient(run, settings):
     """Weight norms jumping by orders of magnitude within a few logged steps (no gradients logged).
 
-    A layer initialised at zero (most of its first logged values zero) grows
-    from nothing, which is no explosion, so it is not judged.
+    A layer initialised at zero (``ZERO_INITIALISED``) grows from nothing,
+    which is no explosion, so it is not judged.
     """
     if run.has_role("gradient"):
         return []
@@ -124,7 +127,7 @@ def inferred_exploding_gradient(run, settings):
         norm = s.stats["l2_norm"]
         zero = s.stats["zero_fraction"]
         finite = np.nonzero(np.isfinite(norm))[0]
-        if s.is_norm or len(finite) < 2 or not zero[finite[0]] < 0.5 or norm[finite[0]] <= 0:
+        if s.is_norm or len(finite) < 2 or not zero[finite[0]] < ZERO_INITIALISED or norm[finite[0]] <= 0:
             continue
         # Per step, growth over the smallest norm of the ``window`` logged steps before it.
         jump = np.full(len(norm), np.nan)

@@ -9,7 +9,8 @@ pathology has healthy twins that must not alarm: the same network trained with
 Adam, a ReLU network with He initialisation, and a frozen middle layer (which is
 ``stagnant_weights``, not vanishing).  What the networks really did is measured
 from the trained models' own gradients (``gradient_rms_by_depth``), never from
-the plugin.
+the plugin.  Unit tests on run views built from arrays (fast) probe the
+thresholds; the trainings are marked ``slow``.
 """
 
 import os
@@ -17,7 +18,8 @@ import os
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.slow
+from tb_histdiag_plugin import rules
+from test_rules import found, grads, run_of, view
 
 DEPTH = 8  # dense layers, the last one the linear output
 WIDTH = 32
@@ -145,6 +147,7 @@ def doc_of(runs, name):
     return runs[name + "/train"] if name.startswith("keras") else runs[name]
 
 
+@pytest.mark.slow
 def test_every_run_is_weights_only_and_grouped(inferred_logs):
     _, runs = inferred_logs
     assert sorted(runs) == sorted(n + "/train" if n.startswith("keras") else n for n in RUNS)
@@ -154,6 +157,7 @@ def test_every_run_is_weights_only_and_grouped(inferred_logs):
         assert {s["role"] for s in doc["series"]} == {"weights", "bias"}, name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["keras_sigmoid_sgd", "torch_sigmoid_sgd"])
 def test_sigmoid_sgd_gives_inferred_vanishing_gradient(inferred_logs, name):
     grads, runs = inferred_logs
@@ -174,6 +178,7 @@ def test_sigmoid_sgd_gives_inferred_vanishing_gradient(inferred_logs, name):
     assert not [m for m in doc["markers"] if m["severity"] == "critical"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["keras_sigmoid_adam", "keras_relu_he_sgd", "torch_relu_adam"])
 def test_healthy_twins_raise_no_warning(inferred_logs, name):
     grads, runs = inferred_logs
@@ -183,8 +188,105 @@ def test_healthy_twins_raise_no_warning(inferred_logs, name):
         assert grads[name][0] / grads[name][-1] > 0.1
 
 
-def test_frozen_middle_layer_is_stagnant_not_vanishing(inferred_logs):
+@pytest.mark.slow
+def test_frozen_middle_layer_trained_is_stagnant_not_vanishing(inferred_logs):
     _, runs = inferred_logs
     doc = doc_of(runs, "keras_frozen_middle")
     assert [(m[0], m[1], m[2]) for m in serious(doc["markers"])] == [("stagnant_weights", "dense_3", "warning")]
     assert not [m for m in doc["markers"] if m["kind"] == "vanishing_gradient"]
+
+
+# ------------------------------------------------------------ the rules on run views built from arrays
+
+
+def weights_only(*change, count=1000.0):
+    """Kernels input side first, each moving by ``change`` per logged step (scalar or per step)."""
+    counts = count if np.ndim(count) else [count] * len(change)
+    return [view("l%d/kernel" % i, "l%d" % i, "weights", change=c, count=n, l2_norm=10.0, mean=0.0, std=0.1)
+            for i, (c, n) in enumerate(zip(change, counts))]
+
+
+def test_inferred_vanishing_when_input_side_falls_behind_by_orders_of_magnitude():
+    run = run_of(*weights_only(0.0, 1e-6, 1e-5, 1e-3, 2e-3))
+    assert found(run) == [("vanishing_gradient", name, "warning", "weights") for name in ("l0", "l1", "l2")]
+    evidence = rules.evaluate(run)[0]["evidence"]
+    assert "inferred" in evidence and "bit-identical" in evidence
+    assert "tb_histdiag_plugin.keras.GradientHistograms" in evidence
+    assert "tb_histdiag_plugin.torch.HistogramLogger" in evidence
+
+
+@pytest.mark.parametrize("second, fires", [(0.101, False), (0.1, True)])
+def test_inferred_vanishing_slow_ratio_edge(second, fires):
+    # The output side's fastest moves 1.0: the input-side group must each move at most 0.1.
+    run = run_of(*weights_only(1e-3, second, 1.0, 1.0))
+    expected = [("vanishing_gradient", name, "warning", "weights") for name in ("l0", "l1")] if fires else []
+    assert found(run, "vanishing_gradient") == expected
+
+
+@pytest.mark.parametrize("slowest, fires", [(0.0101, False), (0.01, True)])
+def test_inferred_vanishing_needs_orders_of_magnitude(slowest, fires):
+    # Both input-side layers an order of magnitude behind; the slowest must be two.
+    run = run_of(*weights_only(slowest, 0.05, 1.0, 1.0))
+    assert bool(found(run, "vanishing_gradient")) == fires
+
+
+def test_inferred_vanishing_needs_two_input_side_layers():
+    assert found(run_of(*weights_only(1e-4, 1.0, 1.0))) == [("stagnant_weights", "l0", "warning", "weights")]
+    assert [m[1] for m in found(run_of(*weights_only(1e-4, 1e-4, 1.0)))] == ["l0", "l1"]
+
+
+def test_frozen_middle_layer_is_stagnant_not_vanishing():
+    run = run_of(*weights_only(1e-3, 0.0, 1e-3, 2e-3))
+    assert found(run) == [("stagnant_weights", "l1", "warning", "weights")]
+
+
+def test_adaptive_optimiser_pattern_is_healthy():
+    # Adam: every layer moves about as much (here faster at the input, as seen on a sigmoid net).
+    assert found(run_of(*weights_only(2e-2, 8e-3, 5e-3, 1e-3, 3e-4))) == []
+
+
+def test_tiny_layers_are_neither_judged_nor_the_reference():
+    # A 10-value output layer moves 1.0 per step: the 1000-value layers are not behind anything else.
+    run = run_of(*weights_only(1e-4, 1e-4, 1e-4, 1.0, count=[1000.0, 1000.0, 1000.0, 10.0]))
+    assert found(run, "vanishing_gradient") == []
+    run = run_of(*weights_only(1e-4, 1e-4, 1.0, 1.0, count=[10.0, 10.0, 1000.0, 1000.0]))
+    assert found(run, "vanishing_gradient") == []
+
+
+def test_no_inference_when_gradients_are_logged():
+    balanced = grads(0.1, 0.1, 0.1, 0.1)
+    run = run_of(*(weights_only(0.0, 1e-6, 1e-5, 1e-3) + balanced))
+    assert found(run, "vanishing_gradient") == []
+
+
+def jumping(norms, zero_start=0.0):
+    zero = np.zeros(len(norms))
+    zero[0] = zero_start
+    return view("l0/kernel", "l0", "weights", l2_norm=norms, zero_fraction=zero, mean=0.0, std=0.1, change=1e-3)
+
+
+@pytest.mark.parametrize("peak, fires", [(99.0, False), (100.0, True), (1e6, True)])
+def test_inferred_exploding_factor_edge(peak, fires):
+    run = run_of(jumping([1.0, 1.0, 1.0, 1.0, peak, peak, peak, peak]))
+    expected = [("exploding_gradient", "l0", "warning", "weights")] if fires else []  # never above warning
+    assert found(run, "exploding_gradient") == expected
+
+
+@pytest.mark.parametrize("norms, fires", [
+    ([1.0, 1.0, 1.0, 1.0, 10.0, 31.6, 100.0, 100.0], True),  # 100x within 3 logged steps
+    ([1.0, 1.0, 1.0, 1.0, 3.2, 10.0, 31.6, 100.0], False),  # 100x over 4: a growth, not a jump
+])
+def test_inferred_exploding_window_edge(norms, fires):
+    assert bool(found(run_of(jumping(norms)), "exploding_gradient")) == fires
+
+
+def test_inferred_exploding_then_nan():
+    v = jumping([1.0, 1.0, 1.0, 1.0, 1e3, np.nan, np.nan, np.nan])
+    v.non_finite[5:] = True
+    assert sorted(found(run_of(v))) == [("exploding_gradient", "l0", "warning", "weights"),
+                                        ("non_finite", "l0", "critical", "weights")]
+
+
+def test_zero_initialised_layer_growing_is_not_exploding():
+    assert found(run_of(jumping([1e-6, 1e-3, 1e-2, 1e-1, 0.2, 0.3, 0.4, 0.5], zero_start=1.0)),
+                 "exploding_gradient") == []
