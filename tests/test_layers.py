@@ -294,3 +294,78 @@ def test_blocks_in_numeric_order_when_every_tag_ties():
     blocks = [b["block"] for b in built if b["block"]]
     assert list(dict.fromkeys(blocks)) == ["bert.encoder.layer.%d" % i for i in range(12)]
     assert blocks == sorted(blocks, key=lambda b: int(b.rsplit(".", 1)[1]))
+
+
+# ------------------------------------------------------------ the libraries write these names
+
+TABLE = {row[1]: row for row in ROWS}
+
+
+def test_tf1_name_scopes_write_the_table_names():
+    """The classic name-scope patterns, built with TensorFlow's v1 API: the op names are the tags."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, [None, 3])
+        with tf.name_scope("layer1"):
+            with tf.name_scope("weights"):
+                w = tf.Variable(tf.zeros([3, 2]), name="W")
+                ops = [v1.summary.histogram("layer1/weights", w)]
+            with tf.name_scope("biases"):
+                b = tf.Variable(tf.zeros([2]), name="b")
+                ops.append(v1.summary.histogram("layer1/biases", b))
+            ops.append(v1.summary.histogram("layer1/outputs", tf.matmul(x, w) + b))
+        with tf.name_scope("layer2"):
+            for scope in ("weights", "biases"):
+                with tf.name_scope(scope), tf.name_scope("summaries"):
+                    ops.append(v1.summary.histogram("histogram", w))
+            with tf.name_scope("Wx_plus_b"):
+                ops.append(v1.summary.histogram("pre_activations", x))
+            ops.append(v1.summary.histogram("activations", x))
+        ops.append(v1.summary.histogram("dense/kernel:0", w))  # a variable's name: ':' becomes '_'
+        tags = [op.op.name for op in ops]
+    assert all(TABLE[tag][0] == "tf1" for tag in tags), tags
+    names, _, infos = run(tags)
+    assert names == ["layer1", "layer2", "dense"]
+    assert infos["layer2/Wx_plus_b/pre_activations"].layer == "layer2"
+
+
+def test_keras3_callback_names_group():
+    """Keras 3's callback logs ``weight.path`` + ``/histogram`` (keras/src/callbacks/tensorboard.py)."""
+    import keras
+
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((5, 8)), keras.layers.LSTM(4), keras.layers.BatchNormalization(),
+                              keras.layers.Dense(3), keras.layers.LayerNormalization()])
+    tags = ["%s/histogram" % w.path.replace(":", "_") for layer in model.layers for w in layer.weights]
+    assert {"sequential/lstm/lstm_cell/recurrent_kernel/histogram",
+            "sequential/batch_normalization/moving_variance/histogram",
+            "sequential/layer_normalization/gamma/histogram"} <= set(tags) & set(TABLE)
+    names, blocks, infos = run(tags)
+    assert names == ["lstm", "batch_normalization", "dense", "layer_normalization"]
+    assert blocks == [None] * 4
+    assert [t for t in tags if infos[t].norm] == [t for t in tags if "normalization" in t]
+
+
+def test_torch_named_parameters_group():
+    import torch
+
+    model = torch.nn.Sequential()
+    model.add_module("conv1", torch.nn.Conv2d(3, 4, 3))
+    model.add_module("bn1", torch.nn.BatchNorm2d(4))
+    model.add_module("encoder", torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(8, 2, 16), 3,
+                                                            enable_nested_tensor=False))
+    model.add_module("lstm", torch.nn.LSTM(8, 4, num_layers=2))
+    model.add_module("fc", torch.nn.Linear(4, 1))
+    tags = list(model.state_dict())
+    names, blocks, infos = run(tags)
+    per_block = ["self_attn", "self_attn.out_proj", "linear1", "linear2", "norm1", "norm2"]
+    encoder = ["encoder.layers.%d.%s" % (i, s) for i in range(3) for s in per_block]
+    assert names == ["conv1", "bn1"] + encoder + ["lstm", "fc"]
+    assert blocks == [None, None] + ["encoder.layers.%d" % i for i in range(3) for _ in per_block] + [None, None]
+    assert infos["encoder.layers.1.self_attn.in_proj_weight"].param_name == "in_proj_weight"
+    assert infos["lstm.weight_hh_l1"].param == "weights" and infos["lstm.bias_ih_l0"].param == "bias"
+    assert sorted(t for t in tags if infos[t].norm) == sorted(
+        t for t in tags if t.startswith("bn1.") or ".norm" in t)
+    assert layers.ungrouped(infos) == []
