@@ -1,21 +1,32 @@
-"""The Python API: the whole diagnosis of a logdir, as the CLI prints it."""
+"""The Python API: the whole diagnosis of a logdir, as the CLI prints it.
 
-from tb_histdiag_plugin import diagnosis, loading, notebook, rules
+``diagnose`` is what ``tb_histdiag_plugin.diagnose`` and ``tb-histdiag report``
+call; ``read_buckets`` gives the stored buckets of one tag at one step.
+"""
+
+from tb_histdiag_plugin import diagnosis, loading
+from tb_histdiag_plugin.buckets import read_buckets  # noqa: F401  (part of the API)
+from tb_histdiag_plugin.result import Diagnosis
+from tb_histdiag_plugin.settings import parse_settings
 
 
-def diagnose(logdir, run=None, **settings):
+def diagnose(logdir, run=None, jobs=None, **settings):
     """Diagnose every run of ``logdir`` (or just ``run``) holding histograms.
 
     Returns ``{"runs": {RUN: <diagnostics document>}}`` as a
-    ``notebook.Diagnosis`` (a dict, equal to the JSON; shown as a markers
-    table in Jupyter, with plot methods), the same document the
-    tab's ``diagnostics`` route serves and ``tb-histdiag report --format json``
-    prints.  ``settings`` override health-rule thresholds by name (see
-    ``rules.SETTINGS``).  Raises ``loading.LogdirError`` for a missing logdir
-    or one without histograms, ``KeyError`` for an unknown run and
-    ``rules.SettingError`` for a bad setting.
+    ``result.Diagnosis`` (a dict, equal to the JSON; shown as a markers table
+    in Jupyter, with plot methods): the document the tab's ``diagnostics``
+    route serves, with every logged step, as ``tb-histdiag report --format
+    json`` prints it.  Runs are analysed on ``jobs`` threads (None: every
+    core); the result does not depend on ``jobs``.  ``settings`` override
+    health-rule thresholds by name (see ``settings.SETTINGS``).  Raises
+    ``loading.LogdirError`` for a missing logdir or one without histograms,
+    ``KeyError`` for an unknown run, ``settings.SettingError`` for a bad
+    setting and ``ValueError`` for ``jobs`` < 1.
     """
-    parsed = rules.parse_settings(settings)
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ValueError("jobs must be a whole number >= 1 (or None for every core), got %r" % (jobs,))
+    parsed = parse_settings(settings)
     provider = loading.local_provider(logdir)
     ctx = loading.request_context()
     diagnoser = diagnosis.Diagnoser(provider)
@@ -25,5 +36,6 @@ def diagnose(logdir, run=None, **settings):
     if run is not None and run not in listing:
         raise KeyError("run %r has no histograms (runs: %s)" % (run, ", ".join(sorted(listing))))
     runs = [run] if run is not None else sorted(listing)
-    result = {"runs": {name: diagnoser.analysis(ctx, "", name, listing[name]).document(parsed) for name in runs}}
-    return notebook.Diagnosis(result, logdir=logdir, settings=settings)
+    analyses = diagnoser.analyses(ctx, "", runs, jobs=jobs)
+    result = {"runs": {name: analyses[name].document(parsed) for name in runs}}
+    return Diagnosis(result, logdir=logdir, settings=settings)

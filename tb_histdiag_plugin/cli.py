@@ -2,22 +2,40 @@
 
 Exit status: 0 when the report was made, 1 when ``--fail-on`` is given and a
 marker of that severity or worse exists, 2 on a usage error or a logdir that
-does not exist or holds no histograms.
+does not exist or holds no histograms.  The text comes from ``formatting.py``;
+``--format json`` prints ``api.diagnose``'s result unchanged.
 """
 
 import argparse
 import json
 import sys
 
-from tb_histdiag_plugin import api, loading, rules
+from tb_histdiag_plugin import api, loading
+from tb_histdiag_plugin.formatting import format_text
+from tb_histdiag_plugin.settings import SETTINGS, SettingError, parse_settings
 
-_RANK = {"info": 0, "warning": 1, "critical": 2}
-_ICON = {"critical": "CRITICAL", "warning": "WARNING ", "info": "info    "}
+
+def _jobs(text):
+    """``--jobs N``: a whole number >= 1 (argparse turns the error into exit status 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a whole number >= 1, got %r" % text)
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr and exit status 2 (the contract), without argparse's usage block."""
+
+    def error(self, message):
+        self.exit(2, "tb-histdiag: %s\n" % message)
 
 
 def _parser():
-    parser = argparse.ArgumentParser(prog="tb-histdiag", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="tb-histdiag", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     report = sub.add_parser("report", help="diagnose the histogram summaries of a logdir")
     report.add_argument("logdir", help="a TensorBoard log directory")
     report.add_argument("--run", help="only this run")
@@ -26,7 +44,9 @@ def _parser():
                         help="exit 1 when a marker of this severity or worse exists")
     report.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",
                         help="override a health-rule setting (repeatable); names: "
-                             + ", ".join(s.name for s in rules.SETTINGS))
+                             + ", ".join(s.name for s in SETTINGS))
+    report.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                        help="analyse N runs at a time (default: every core)")
     return parser
 
 
@@ -35,36 +55,10 @@ def _settings(pairs):
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise rules.SettingError("--set takes NAME=VALUE, got %r" % pair)
+            raise SettingError("--set takes NAME=VALUE, got %r" % pair)
         out[name.strip()] = value.strip()
-    rules.parse_settings(out)
+    parse_settings(out)
     return out
-
-
-def format_text(result):
-    lines = []
-    for run, doc in result["runs"].items():
-        markers = doc["markers"]
-        counts = {sev: sum(m["severity"] == sev for m in markers) for sev in ("critical", "warning", "info")}
-        lines.append("run %s: %d layers, %d tags — %d critical, %d warning, %d info"
-                     % (run, len(doc["layers"]), len(doc["series"]), counts["critical"], counts["warning"],
-                        counts["info"]))
-        by_layer = {}
-        for m in markers:
-            by_layer.setdefault(m["layer"], []).append(m)
-        for layer in doc["layers"]:
-            roles = ", ".join(role for role, tag in layer["tags"].items() if tag)
-            lines.append("  %2d %s  [%s]" % (layer["depth"], layer["name"], roles))
-            for m in by_layer.get(layer["name"], []):
-                lines.append("       %s %s (steps %d–%d): %s" % (_ICON[m["severity"]], m["kind"], m["first_step"],
-                                                              m["last_step"], m["evidence"]))
-        for m in by_layer.get(None, []):
-            lines.append("     (tag %s) %s %s (steps %d–%d): %s" % (m["tag"], _ICON[m["severity"]], m["kind"],
-                                                                   m["first_step"], m["last_step"], m["evidence"]))
-        if not markers:
-            lines.append("  no markers: the histograms show no sign of trouble")
-        lines.append("")
-    return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
@@ -73,8 +67,8 @@ def main(argv=None):
     loading.prefer_tensorflow_stub()
     try:
         settings = _settings(args.settings)
-        result = api.diagnose(args.logdir, run=args.run, **settings)
-    except (loading.LogdirError, rules.SettingError) as e:
+        result = api.diagnose(args.logdir, run=args.run, jobs=args.jobs, **settings)
+    except (loading.LogdirError, SettingError) as e:
         print("tb-histdiag: %s" % e, file=sys.stderr)
         return 2
     except KeyError as e:
@@ -85,10 +79,8 @@ def main(argv=None):
         sys.stdout.write("\n")
     else:
         sys.stdout.write(format_text(result))
-    if args.fail_on:
-        worst = max((_RANK[m["severity"]] for doc in result["runs"].values() for m in doc["markers"]), default=-1)
-        if worst >= _RANK[args.fail_on]:
-            return 1
+    if args.fail_on and result.markers(severity=args.fail_on):
+        return 1
     return 0
 
 
