@@ -42,6 +42,13 @@ class Series:
         hits = np.nonzero(self.steps == step)[0]
         return int(hits[0]) if len(hits) else None
 
+    def bucket_rows(self, i):
+        """The ``[left, right, count]`` rows of step index ``i`` as float64
+        ``[k, 3]``, padding dropped; no rows for an empty or non-finite step
+        (nothing to draw).  The histogram route and the notebook serve these."""
+        rows = np.asarray(self.buckets[i, : self.n_rows[i]], dtype=np.float64)
+        return rows if rows[:, 2].any() else rows[:0]
+
 
 def supported(time_series):
     """Skip tags written in a histogram format newer than we understand."""
