@@ -107,3 +107,84 @@ def ensure(root, spec, processes=2, log=print):
         json.dump(want, f)
     log("logdir written in %.1f s" % (time.perf_counter() - t0))
     return logdir
+
+
+# ---------------------------------------------------------------- sweep and PyTorch-style logdirs
+
+SWEEP_LAYERS = 25  # x kernel, kernel gradient, activations = 75 tags
+
+
+def write_sweep_run(logdir, run, steps, seed):
+    """One run of a learning-rate sweep: 75 TF2 histogram tags x ``steps``.
+
+    A third of the runs have vanishing gradients (the rules find something)."""
+    rng = np.random.default_rng(seed)
+    writer = EventFileWriter(os.path.join(logdir, run), max_queue_size=1000, flush_secs=30)
+    decay = 1.0 + (seed % 3 == 0) * 1.5
+    for step in range(steps):
+        for i in range(SWEEP_LAYERS):
+            grad_scale = 1e-2 * decay ** (-(SWEEP_LAYERS - 1 - i))
+            tensors = (
+                ("layer_%02d/kernel" % i, rng.normal(0, 0.1 + 1e-4 * step, VALUES)),
+                ("layer_%02d/kernel/grad" % i, rng.normal(0, grad_scale, VALUES)),
+                ("layer_%02d/activations" % i, np.maximum(rng.normal(0, 1.0, VALUES), 0.0)),
+            )
+            for j, (tag, values) in enumerate(tensors):
+                summary = histogram_summary.histogram_pb(tag, values, buckets=BUCKETS)
+                writer.add_event(event_pb2.Event(step=step, wall_time=WALL0 + step + (3 * i + j) * 1e-4,
+                                                 summary=summary))
+    writer.add_event(event_pb2.Event(step=steps, wall_time=WALL0 + steps,
+                                     summary=scalar_summary.scalar_pb(DONE_TAG, 1.0)))
+    writer.close()
+    return run
+
+
+def write_torch_run(logdir, run, steps, seed, tags=50):
+    """PyTorch's own ``SummaryWriter.add_histogram`` with its default bins
+    (``bins="tensorflow"``: ~1,500 exponential edges, trimmed to the occupied
+    range, so about 100-300 buckets per step)."""
+    import torch
+    from torch.utils.tensorboard import SummaryWriter
+
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(seed)
+    writer = SummaryWriter(os.path.join(logdir, run), max_queue=1000, flush_secs=30)
+    layers = tags // 2
+    for step in range(steps):
+        for i in range(layers):
+            writer.add_histogram("fc%d.weight" % i, rng.normal(0, 0.1, 1024), step)
+            writer.add_histogram("fc%d.weight.grad" % i, rng.normal(0, 1e-3 * 2.0 ** i, 1024), step)
+    writer.add_scalar(DONE_TAG, 1.0, steps)
+    writer.close()
+    return run
+
+
+def _write_job(args):
+    kind, logdir, run, steps, seed = args
+    return {"sweep": write_sweep_run, "torch": write_torch_run}[kind](logdir, run, steps, seed)
+
+
+def ensure_kind(root, kind, runs, steps, processes=2, log=print):
+    """Write (or reuse) ``runs`` runs of ``steps`` steps of ``kind`` ("sweep" or "torch")."""
+    logdir = os.path.join(root, "%s-v%d-%dx%d" % (kind, VERSION, runs, steps))
+    stamp = os.path.join(logdir, ".complete")
+    want = {"version": VERSION, "kind": kind, "runs": runs, "steps": steps}
+    if os.path.exists(stamp):
+        with open(stamp) as f:
+            if json.load(f) == want:
+                log("reusing logdir %s" % logdir)
+                return logdir
+    shutil.rmtree(logdir, ignore_errors=True)
+    os.makedirs(logdir)
+    t0 = time.perf_counter()
+    names = ["lr=%.0e,seed=%d" % (10.0 ** -(1 + i % 5), i // 5) if kind == "sweep" else "torch_%d" % i
+             for i in range(runs)]
+    jobs = [(kind, logdir, name, steps, seed) for seed, name in enumerate(names)]
+    log("writing %s logdir %s (%d runs x %d steps) ..." % (kind, logdir, runs, steps))
+    with multiprocessing.Pool(max(1, min(processes, len(jobs)))) as pool:
+        for _ in pool.imap_unordered(_write_job, jobs):
+            pass
+    with open(stamp, "w") as f:
+        json.dump(want, f)
+    log("logdir written in %.1f s" % (time.perf_counter() - t0))
+    return logdir

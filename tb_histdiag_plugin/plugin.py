@@ -11,7 +11,6 @@ import logging
 import os
 import re
 
-import numpy as np
 from werkzeug import wrappers
 
 from tensorboard import errors as tb_errors
@@ -181,16 +180,14 @@ class HistDiagPlugin(base_plugin.TBPlugin):
         i = series.step_index(step)
         if i is None:
             raise diagnosis.NotFound("tag %r of run %r has no step %d" % (tag, run, step))
-        rows = series.buckets[i, : series.n_rows[i]]
-        if not rows[:, 2].any():  # empty or non-finite: no buckets to draw
-            rows = rows[:0]
+        rows = series.bucket_rows(i)  # no rows for an empty or non-finite step
         body = {
             "run": run,
             "tag": tag,
             "step": step,
             "wall_time": float(series.wall_times[i]),
             "non_finite": bool(series.non_finite[i]),
-            "buckets": [[float(a), float(b), float(c)] for a, b, c in np.asarray(rows, dtype=np.float64)],
+            "buckets": rows.tolist(),
         }
         return http_util.Respond(request, json.dumps(body), _JSON)
 

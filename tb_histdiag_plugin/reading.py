@@ -147,7 +147,9 @@ def to_series(tag, datums):
 
 
 def _stack(arrays):
-    """Stack per-step ``[k, 3]`` arrays into ``[n, K, 3]``, padding short ones."""
+    """Stack per-step ``[k, 3]`` arrays into ``[n, K, 3]``, padding short ones
+    with empty rows at the step's last right edge (the layout ``normalise``
+    returns, so already-normal steps of varying width need no second pass)."""
     if arrays:
         # Fast path: every step has the same number of rows (the usual case).
         try:
@@ -158,7 +160,7 @@ def _stack(arrays):
             return stacked, np.full(len(arrays), stacked.shape[1], dtype=np.int64)
     shaped = []
     for arr in arrays:
-        arr = np.asarray(arr, dtype=np.float64)
+        arr = np.asarray(arr)
         if arr.ndim != 2 or arr.shape[1] != 3:
             # Not a histogram tensor (should not happen): treat as empty.
             arr = np.zeros((0, 3))
@@ -168,26 +170,30 @@ def _stack(arrays):
     out = np.zeros((len(shaped), width, 3))
     for i, arr in enumerate(shaped):
         out[i, : len(arr)] = arr
+        if 0 < len(arr) < width:
+            out[i, len(arr):, :2] = arr[-1, 1]
     return out, np.maximum(n_rows, 1)
 
 
 def _already_normal(buckets, n_rows):
-    """True when ``normalise`` would return ``buckets`` unchanged: full-width
-    rows, all finite and below the sentinels, non-negative counts, occupied
-    first and last rows, every row forwards and inside ``[first left, last right]``
-    (TF2's layout, and the Python loader's trimmed TF1 protos, on healthy data).
+    """True when ``normalise`` would return ``buckets`` unchanged: every row
+    finite, non-negative counts, occupied first and last real rows, every row
+    forwards and inside ``[first left, last right]``, both below the
+    sentinels (TF2's layout, and the Python loader's trimmed TF1/PyTorch
+    protos, on healthy data; ``_stack``'s padding rows pass as they are).
     A cheap check that spares the general path's ~40 array passes."""
     n, k, _ = buckets.shape
-    if n == 0 or not (n_rows == k).all():
+    if n == 0:
         return False
     left, right, count = buckets[..., 0], buckets[..., 1], buckets[..., 2]
+    rows = np.arange(n)
+    lo, hi = left[:, 0], right[rows, n_rows - 1]
     with np.errstate(invalid="ignore"):
-        if not np.isfinite(buckets).all() or not (np.abs(buckets[..., :2]) < _SENTINEL).all():
+        if not np.isfinite(buckets).all() or not (count[:, 0] > 0).all() or not (count[rows, n_rows - 1] > 0).all():
             return False
-        if not ((count[:, 0] > 0) & (count[:, -1] > 0)).all() or not (count >= 0).all():
+        if not (lo > -_SENTINEL).all() or not (hi < _SENTINEL).all() or count.min() < 0:
             return False
-        lo, hi = left[:, :1], right[:, -1:]
-        return bool(((right >= left) & (left >= lo) & (right <= hi)).all())
+        return bool((right >= left).all() and (left >= lo[:, None]).all() and (right <= hi[:, None]).all())
 
 
 def normalise(arrays):

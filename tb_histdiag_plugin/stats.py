@@ -178,6 +178,37 @@ def _percentile_levels(total):
 _BLOCK = 256
 
 
+def compact(buckets, n_rows):
+    """The same histograms with every run of empty rows cut to one row.
+
+    PyTorch and tensorboardX bin with ~1,500 exponential edges by default
+    (``bins="tensorflow"``), so a step of 1,000 values keeps ~500 rows of
+    which ~100 hold data; every array in ``segments`` is ``[n, 4K]``, so the
+    empty rows cost 80% of the work.  An empty row adds no mass, and to an
+    occupied neighbour one empty row reads exactly as several (density 0;
+    the edge-trend extrapolation is floored at 0), so the statistics are
+    unchanged.  Returns the input when it would not shrink by a quarter.
+    """
+    n, k, _ = buckets.shape
+    rows = np.arange(k)[None, :]
+    real = rows < n_rows[:, None]
+    occupied = (buckets[..., 2] > 0) & real
+    keep = occupied.copy()
+    keep[:, 1:] |= occupied[:, :-1] & real[:, 1:]
+    keep[:, 0] = True
+    width = keep.sum(axis=1)
+    k2 = int(width.max()) if n else 0
+    if n == 0 or k2 > 0.75 * k:
+        return buckets, n_rows
+    hi = buckets[np.arange(n), np.maximum(n_rows - 1, 0), 1]
+    out = np.zeros((n, k2, 3))
+    out[..., 0] = hi[:, None]
+    out[..., 1] = hi[:, None]
+    step_of, row_of = np.nonzero(keep)
+    out[step_of, (np.cumsum(keep, axis=1) - 1)[keep]] = buckets[step_of, row_of]
+    return out, width.astype(np.int64)
+
+
 def series_stats(buckets, n_rows):
     """All statistics of one series: a dict of ``STAT_NAMES`` → float arrays.
 
@@ -185,6 +216,7 @@ def series_stats(buckets, n_rows):
     step with no finite data must already have zero counts.  Entries are NaN
     where a step holds no data (the HTTP layer turns NaN into JSON null).
     """
+    buckets, n_rows = compact(buckets, n_rows)
     n = buckets.shape[0]
     if n == 0:
         return {name: np.zeros(0) for name in STAT_NAMES}
