@@ -197,3 +197,56 @@ def test_markup_in_run_name_is_inert_text(sweep_tab):
     assert page.evaluate("document.querySelectorAll('img').length") == 0
     assert sweep_tab.dialogs == []
     sweep_tab.assert_clean()
+
+
+# ---------------------------------------------------------------- step range on a long run
+
+LONG_STEPS = 1500  # more than the ~1,000 points per series the default document keeps
+
+
+@pytest.fixture(scope="module")
+def long_server(tmp_path_factory):
+    logdir = str(tmp_path_factory.mktemp("long_logs"))
+    rng = np.random.default_rng(7)
+    frames = [(step, {"dense_%d/kernel" % i: rng.normal(0.0, 0.3, size=64) for i in range(2)} |
+               {"dense_%d/kernel/grad" % i: rng.normal(0.0, 1e-2, size=64) for i in range(2)})
+              for step in range(LONG_STEPS)]
+    support.write_frames(logdir, "long", frames)
+    server = support.TensorBoardServer(logdir)
+    try:
+        server.wait_for_runs(["long"], timeout=120, complete=lambda r: r["last_step"] == LONG_STEPS - 1)
+        yield server.url
+    finally:
+        server.close()
+
+
+def test_step_range_fetches_full_resolution_and_resets(e2e_browser, long_server):
+    context = e2e_browser.new_context(viewport={"width": 1400, "height": 900})
+    tab = Tab(context, long_server)
+    try:
+        page = tab.open("run=long")
+        line = page.locator("#hd-step-range")
+        line.wait_for(state="visible")
+        assert line.get_attribute("data-mode") == "downsampled"
+        kept = max(len(s["steps"]) for s in support.get_json(long_server + support.ROUTE + "diagnostics?run=long")["series"])
+        assert kept < LONG_STEPS
+        assert line.locator(".hd-step-range-text").inner_text().startswith(
+            "Showing %s of 1,500 logged steps" % format(kept, ","))
+        assert page.locator("#hd-step-range-reset").is_hidden()
+        page.locator("#hd-step-from").fill("100")
+        page.locator("#hd-step-to").fill("400")
+        with page.expect_response(lambda r: "/diagnostics?" in r.url and "start_step=100" in r.url) as resp:
+            page.locator("#hd-step-range-apply").click()
+        doc = resp.value.json()
+        assert "end_step=400" in resp.value.url
+        assert doc["downsampled"] is False and doc["step_range"] == [100, 400]
+        assert all(s["steps"] == list(range(100, 401)) for s in doc["series"]) and len(doc["series"]) == 4
+        page.wait_for_function("() => document.querySelector('#hd-step-range').dataset.mode === 'range'")
+        assert line.locator(".hd-step-range-text").inner_text() == "Full resolution for steps 100–400"
+        with page.expect_response(lambda r: "/diagnostics?" in r.url and "start_step" not in r.url):
+            page.locator("#hd-step-range-reset").click()
+        page.wait_for_function("() => document.querySelector('#hd-step-range').dataset.mode === 'downsampled'")
+        assert page.locator("#hd-step-from").input_value() == ""
+        tab.assert_clean()
+    finally:
+        context.close()
