@@ -16,7 +16,7 @@ import threading
 
 import numpy as np
 
-from tb_histdiag_plugin import downsample, parallel, reading, result, rules, stats
+from tb_histdiag_plugin import cache, downsample, parallel, reading, result, rules, stats
 from tb_histdiag_plugin import layers as layers_mod
 
 
@@ -231,44 +231,6 @@ def analyse(run, series):
 DEFAULT_CACHE_MB = 1024
 
 
-class _LRU:
-    """Analyses by key, least recently used first out once their estimated
-    bytes (``RunAnalysis.nbytes``, which grows as JSON gets cached) exceed the
-    budget.  The newest entry always stays, however large.  Not thread-safe:
-    ``Diagnoser`` holds its lock around every call."""
-
-    def __init__(self, budget_bytes):
-        self.budget = budget_bytes
-        self._items = collections.OrderedDict()  # key -> (fingerprint, RunAnalysis)
-
-    def get(self, key, fingerprint):
-        item = self._items.get(key)
-        if item is None or item[0] != fingerprint:
-            return None
-        self._items.move_to_end(key)
-        return item[1]
-
-    def put(self, key, fingerprint, analysis):
-        self._items[key] = (fingerprint, analysis)
-        self._items.move_to_end(key)
-        self.evict()
-
-    def evict(self):
-        total = sum(a.nbytes() for _, a in self._items.values())
-        while total > self.budget and len(self._items) > 1:
-            _, (_, oldest) = self._items.popitem(last=False)
-            total -= oldest.nbytes()
-
-    def drop(self, key):
-        self._items.pop(key, None)
-
-    def keys(self):
-        return list(self._items)
-
-    def nbytes(self):
-        return sum(a.nbytes() for _, a in self._items.values())
-
-
 class Diagnoser:
     """Cached diagnoses over a TensorBoard data provider; safe across threads.
 
@@ -282,7 +244,7 @@ class Diagnoser:
         self._provider = data_provider
         self._lock = threading.Lock()
         self._run_locks = {}
-        self._cache = _LRU(int(cache_mb * 2**20))
+        self._cache = cache.LRU(int(cache_mb * 2**20))
         self._summaries = {}  # (experiment_id, run) -> (fingerprint, summary dict | None, error | None)
         self._jobs = jobs
         self._background = None
@@ -396,7 +358,8 @@ class Diagnoser:
                 known = self._summaries.get((experiment_id, run))
             row = {"run": run, "tags": len(tags), "layers": None, "first_step": None,
                    "last_step": max(int(ts.max_step) for ts in tags.values()),
-                   "critical": None, "warning": None, "info": None, "status": "pending"}
+                   "critical": None, "warning": None, "info": None, "status": "pending",
+                   "worst": None, "profile": None}
             if known is not None and known[1] is not None:
                 row.update(known[1], tags=len(tags), last_step=row["last_step"])
             fresh = known is not None and known[0] == fingerprint
