@@ -64,8 +64,10 @@ def stagnant_weights(run, settings, skip=()):
         peer = peer_median(change, row)
         relative = observed[row] & np.isfinite(peer) & (peer > settings["stagnant_change"]) & (
             (mine <= settings["stagnant_change"]) | (mine < settings["stagnant_ratio"] * peer)) & ~bias_moves[row]
-        absolute = _runs_of(still_at[row] & ~bias_moves[row], need)
         valid = np.nonzero(observed[row])[0]
+        # Consecutive logged steps of this layer (another layer's cadence may interleave NaN).
+        absolute = np.zeros(len(steps), dtype=bool)
+        absolute[valid] = _runs_of((still_at[row] & ~bias_moves[row])[valid], need)
         cond = (relative | absolute)[valid]
         for i, j in spans(cond):
             a, b = valid[i], valid[j]
