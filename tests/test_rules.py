@@ -367,3 +367,14 @@ def test_standard_logs_end_to_end(tmp_path):
     assert {(m["kind"], m["evidence_from"]) for m in runs["diverging"]["markers"]} == {
         ("exploding_gradient", "gradients"), ("non_finite", "weights"), ("weight_growth", "weights")}
 
+
+
+def test_gradient_zeroed_through_real_histograms(tmp_path):
+    """An all-zero tensor's stored histogram reads back as zero everywhere, so the onset is found."""
+    rng = np.random.default_rng(0)
+    frames = [(step, {"fc1.weight.grad": rng.normal(0, 0.01, 256) if step < 6 else np.zeros(256),
+                      "fc2.weight.grad": rng.normal(0, 0.01, 256)}) for step in range(10)]
+    synthetic.write_run(str(tmp_path), "run", frames)
+    markers = tb_histdiag_plugin.diagnose(str(tmp_path))["runs"]["run"]["markers"]
+    assert [(m["kind"], m["layer"], m["severity"], m["first_step"], m["last_step"], m["evidence_from"])
+            for m in markers] == [("vanishing_gradient", "fc1", "critical", 6, 9, "gradients")]
