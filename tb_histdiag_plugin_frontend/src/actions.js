@@ -157,6 +157,16 @@ export function createActions({ store, data, now = () => new Date() }) {
     store.set({ stat });
   }
 
+  /** Expand a collapsed block of the overview and the charts, or collapse it. */
+  function toggleBlock(block) {
+    const { expanded } = store.get();
+    store.set({ expanded: expanded.includes(block) ? expanded.filter((b) => b !== block) : [...expanded, block] });
+  }
+
+  function setOnlyMarked(on) {
+    store.set({ onlyMarked: Boolean(on) });
+  }
+
   function toggleThresholds() {
     store.set({ thresholdsOpen: !store.get().thresholdsOpen });
   }
@@ -199,6 +209,6 @@ export function createActions({ store, data, now = () => new Date() }) {
   }
 
   return { refresh, reload, focusRun, toggleCompare, openDetail, closeDetail, setStep, setStepRange, clearStepRange,
-    setStat, toggleThresholds,
+    setStat, toggleBlock, setOnlyMarked, toggleThresholds,
     applySettings, applyHashState, settle };
 }

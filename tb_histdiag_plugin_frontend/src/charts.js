@@ -4,14 +4,18 @@
 import * as echarts from 'echarts/core';
 import { LineChart, BarChart, HeatmapChart } from 'echarts/charts';
 import {
-  GridComponent, TooltipComponent, VisualMapContinuousComponent, MarkLineComponent,
+  GridComponent, TooltipComponent, VisualMapContinuousComponent, MarkLineComponent, DataZoomInsideComponent,
+  DataZoomSliderComponent,
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import { escapeHtml, formatNumber } from './format.js';
 import { SEVERITY_COLORS } from './colors.js';
 
 echarts.use([LineChart, BarChart, HeatmapChart, GridComponent, TooltipComponent, VisualMapContinuousComponent,
-  MarkLineComponent, CanvasRenderer]);
+  MarkLineComponent, DataZoomInsideComponent, DataZoomSliderComponent, CanvasRenderer]);
+
+/** Past this many categories an axis gets zoom (wheel/drag inside, and a slider). */
+export const ZOOM_FROM = 40;
 
 export { echarts };
 
@@ -47,44 +51,65 @@ function swatch(color) {
     escapeHtml(color) + '"></span>';
 }
 
-/** Gradient RMS (log scale) against depth, one line per run. runs: [{run, color, points: [{layer, value, step}]}] */
-export function gradientFlowOption(t, layers, runs) {
-  const idx = new Map(layers.map((l, i) => [l, i]));
+/** A long name keeps its end ("…encoder.layer.11"): nested names differ at the end, not at the start. */
+export const short = (v) => (v.length > 18 ? '…' + v.slice(-17) : v);
+
+/**
+ * A per-layer quantity (log scale) against depth, one line per run: gradient flow and learning flow.
+ * entries: [{key, label, block, layers}] (blocks.collapseAxis); runs: [{run, color, points: [aggregate|null per entry]}]
+ * (blocks.pointsOnAxis); opts: {yName, ref: {value, label}} — exact zeros sit one decade below the smallest value.
+ */
+export function depthProfileOption(t, entries, runs, opts) {
+  const { yName, ref } = opts || {};
+  let minPos = Infinity;
+  for (const r of runs) for (const p of r.points) if (p && p.value > 0 && p.value < minPos) minPos = p.value;
+  if (ref && ref.value < minPos) minPos = ref.value;
+  const floor = minPos === Infinity ? 1e-9 : 10 ** (Math.floor(Math.log10(minPos)) - 1);
+  const zoom = entries.length > ZOOM_FROM;
+  const rotate = entries.length > 8;
   return {
     ...baseOption(t),
-    grid: { left: 64, right: 24, top: 16, bottom: 64 },
+    grid: { left: 64, right: ref ? 48 : 24, top: 16, bottom: (zoom ? 32 : 0) + (rotate ? 84 : 64) },
+    dataZoom: zoom ? [{ type: 'inside', xAxisIndex: 0 }, { type: 'slider', xAxisIndex: 0, height: 16, bottom: 8,
+      textStyle: { color: t.text2 }, borderColor: t.line }] : undefined,
     xAxis: axis(t, {
-      type: 'category', data: layers, name: 'layer (input → output)', nameLocation: 'middle', nameGap: 44,
-      axisLabel: { color: t.text2, fontSize: 11, rotate: layers.length > 8 ? 30 : 0, interval: 'auto',
-        formatter: (v) => (v.length > 18 ? v.slice(0, 17) + '…' : v) },
+      type: 'category', data: entries.map((e) => e.label), name: 'layer (input → output)', nameLocation: 'middle',
+      nameGap: rotate ? 72 : 44, axisLabel: { color: t.text2, fontSize: 11, rotate: rotate ? 30 : 0, interval: 'auto',
+        formatter: short },
     }),
-    yAxis: axis(t, { type: 'log', name: 'gradient RMS', nameLocation: 'middle', nameGap: 48,
+    yAxis: axis(t, { type: 'log', name: yName, nameLocation: 'middle', nameGap: 48,
       axisLabel: { color: t.text2, fontSize: 11, formatter: (v) => formatNumber(v, 2) } }),
     tooltip: {
       ...baseOption(t).tooltip,
       formatter: (params) => {
         const list = Array.isArray(params) ? params : [params];
         if (!list.length) return '';
-        const layer = layers[list[0].dataIndex];
-        let html = '<b>' + escapeHtml(layer) + '</b>';
+        const e = entries[list[0].dataIndex];
+        if (!e) return '';
+        let html = '<b>' + escapeHtml(e.label) + '</b>' + (e.block ? ' <span style="opacity:.7">(block of ' +
+          e.layers.length + ' layers, geometric mean)</span>' : '');
         for (const p of list) {
           const r = runs[p.seriesIndex];
+          const pt = r && r.points[p.dataIndex];
           if (!r) continue;
-          const pt = r.points.find((x) => x.layer === layer);
-          html += '<br>' + swatch(r.color) + escapeHtml(r.run) + ': ' + escapeHtml(formatNumber(pt ? pt.value : null)) +
-            (pt && pt.step !== null ? ' <span style="opacity:.7">(step ' + escapeHtml(String(pt.step)) + ')</span>' : '');
+          const text = !pt ? '—' : pt.value === 0 ? '0 (unchanged)' : formatNumber(pt.value) +
+            (e.block ? ' (min ' + formatNumber(pt.min) + ', max ' + formatNumber(pt.max) + ')' : '');
+          html += '<br>' + swatch(r.color) + escapeHtml(r.run) + ': ' + escapeHtml(text) +
+            (pt && pt.step !== null && pt.step !== undefined ? ' <span style="opacity:.7">(step ' + escapeHtml(String(pt.step)) + ')</span>' : '');
         }
         return html;
       },
     },
-    series: runs.map((r) => {
-      const data = new Array(layers.length).fill(null);
-      for (const p of r.points) if (idx.has(p.layer)) data[idx.get(p.layer)] = p.value;
-      return {
-        type: 'line', name: r.run, data, connectNulls: false, symbol: 'circle', symbolSize: 7,
-        lineStyle: { color: r.color, width: 2 }, itemStyle: { color: r.color },
-      };
-    }),
+    series: runs.map((r) => ({
+      type: 'line', name: r.run, connectNulls: false, symbol: 'circle', symbolSize: 7,
+      data: r.points.map((p) => (!p ? null : p.value === 0 ? { value: floor, symbol: 'triangle', symbolSize: 9 } : p.value)),
+      lineStyle: { color: r.color, width: 2 }, itemStyle: { color: r.color },
+    })).concat(ref ? [{
+      // a flat series, not a markLine: markLines on log axes vanish below some values (echarts#21580)
+      type: 'line', name: ref.label, data: entries.map(() => ref.value), symbol: 'none', silent: true, z: 1,
+      lineStyle: { color: t.text2, type: 'dashed', width: 1 }, emphasis: { disabled: true }, tooltip: { show: false },
+      endLabel: { show: true, formatter: ref.label, color: t.text2, fontSize: 11 },
+    }] : []),
   };
 }
 
@@ -109,13 +134,15 @@ export function heatmapOption(t, matrix, markers) {
     if (spans.length >= 300) break;
   }
   const names = rows.map((r) => r.name);
+  const titles = rows.map((r) => r.title || r.name);
   return {
     ...baseOption(t),
     grid: { left: 130, right: 90, top: 8, bottom: 48 },
+    dataZoom: rows.length > ZOOM_FROM ? [{ type: 'inside', yAxisIndex: 0 }] : undefined,
     xAxis: axis(t, { type: 'category', data: xSteps.map(String), name: 'step', nameLocation: 'middle', nameGap: 30,
       splitArea: { show: false } }),
     yAxis: axis(t, { type: 'category', data: names, inverse: true,
-      axisLabel: { color: t.text2, fontSize: 11, formatter: (v) => (v.length > 18 ? v.slice(0, 17) + '…' : v) } }),
+      axisLabel: { color: t.text2, fontSize: 11, formatter: short } }),
     visualMap: {
       type: 'continuous', seriesIndex: 0, min, max, calculable: false, orient: 'vertical', right: 8, top: 'middle', itemHeight: 160,
       inRange: { color: HEAT_COLORS }, textStyle: { color: t.text2, fontSize: 11 },
@@ -126,13 +153,14 @@ export function heatmapOption(t, matrix, markers) {
       formatter: (p) => {
         if (p.seriesIndex > 0) {
           const sp = spans[p.seriesIndex - 1];
-          return sp ? '<b>' + escapeHtml(names[sp.yi]) + '</b><br>' + escapeHtml(sp.severity) + ': ' +
+          return sp ? '<b>' + escapeHtml(titles[sp.yi]) + '</b><br>' + escapeHtml(sp.severity) + ': ' +
             escapeHtml(sp.kind.replace(/_/g, ' ')) + '<br>steps ' + escapeHtml(String(xSteps[sp.x0])) + '–' +
             escapeHtml(String(xSteps[sp.x1])) : '';
         }
         const [xi, yi, v] = p.data || [];
-        return '<b>' + escapeHtml(names[yi]) + '</b><br>step ' + escapeHtml(String(xSteps[xi])) + '<br>' +
-          escapeHtml(spec.label) + ': ' + escapeHtml(formatNumber(v));
+        const zero = matrix.zeros && matrix.zeros.has(xi + ',' + yi);
+        return '<b>' + escapeHtml(titles[yi]) + '</b><br>step ' + escapeHtml(String(xSteps[xi])) + '<br>' +
+          escapeHtml(spec.label) + ': ' + escapeHtml(zero ? '0 (unchanged)' : formatNumber(v));
       },
     },
     series: [{ type: 'heatmap', data, progressive: 0, emphasis: { disabled: true } }].concat(spans.map((sp) => ({

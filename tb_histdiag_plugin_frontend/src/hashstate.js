@@ -8,7 +8,7 @@ export const DEFAULT_STATE = Object.freeze({
   run: null, // the focused run (overview, heatmap, detail)
   compare: [], // runs overlaid in the gradient-flow chart (includes run)
   layer: null, // the layer (or ungrouped tag) whose detail is open
-  stat: 'grad_rms_log', // heatmap statistic
+  stat: null, // heatmap statistic; null: the first of model.HEATMAP_DEFAULTS the run has
   step: null, // chosen step (gradient flow, histograms, tables); null = last
   settings: {}, // health-rule overrides, name -> string value
 });

@@ -32,6 +32,8 @@ function normalizeSeries(s) {
     layer: s.layer === null || s.layer === undefined ? null : String(s.layer),
     role: s.role || 'other',
     param: s.param || null,
+    param_name: s.param_name || null,
+    norm: Boolean(s.norm),
     steps,
     wall_times: toNumberArray(s.wall_times),
     non_finite: Array.isArray(s.non_finite) ? s.non_finite.map(Boolean) : steps.map(() => false),
@@ -39,7 +41,7 @@ function normalizeSeries(s) {
   };
 }
 
-function sortMarkers(markers) {
+export function sortMarkers(markers) {
   return markers.slice().sort((a, b) =>
     (SEVERITY_RANK[b.severity] || 0) - (SEVERITY_RANK[a.severity] || 0) ||
     (toNumber(a.first_step) ?? 0) - (toNumber(b.first_step) ?? 0));
@@ -75,6 +77,7 @@ export function buildModel(doc) {
     }
     rows.push({
       key: name, name, depth: toNumber(l.depth), kind: 'layer', tags, series: rs,
+      block: typeof l.block === 'string' && l.block ? l.block : null,
       extra: series.filter((x) => x.layer === name && !Object.values(tags).includes(x.tag)),
       markers: sortMarkers(markers.filter((m) => m.layer === name)),
     });
@@ -94,8 +97,10 @@ export function buildModel(doc) {
   const stepSet = new Set();
   for (const s of series) for (const st of s.steps) if (st !== null && Number.isFinite(st)) stepSet.add(st);
   const steps = [...stepSet].sort((a, b) => a - b);
+  const ungrouped = Array.isArray(doc.ungrouped) ? doc.ungrouped.map(String)
+    : rows.filter((r) => r.kind === 'tag').map((r) => r.name);
   return { run: String(doc.run), rows, series, byTag, markers: sortMarkers(markers), steps,
-    settings: doc.settings || {}, doc };
+    settings: doc.settings || {}, ungrouped, doc };
 }
 
 /** Index of the last step <= target (binary search); -1 if none. */
@@ -129,13 +134,36 @@ export function stepShown(series, step) {
   return i < 0 ? null : series.steps[i];
 }
 
-/** Layers × steps matrix for the heatmap: {xSteps, rows: [names], data: [[xi, yi, value]], min, max}. */
+/** The heatmap statistics shown by default, best first: the first one the run has is used. */
+export const HEATMAP_DEFAULTS = ['grad_rms_log', 'weights_change_log', 'weights_rms', 'act_zero', 'act_abs_mean', 'bias_mean'];
+
+/** True when some row of the model has a finite value of this heatmap statistic. */
+export function hasHeatStat(model, id) {
+  const spec = heatmapStat(id);
+  return model.rows.some((r) => {
+    const s = r.series[spec.role];
+    const vals = s && s.stats[spec.stat];
+    return Boolean(vals) && vals.some((v) => finiteOrNull(v) !== null);
+  });
+}
+
+/** The heatmap statistic for a model: the chosen one if known, else the first default the run has. */
+export function chooseHeatStat(model, chosen) {
+  if (HEATMAP_STATS.some((s) => s.id === chosen)) return chosen;
+  return HEATMAP_DEFAULTS.find((id) => hasHeatStat(model, id)) || HEATMAP_STATS[0].id;
+}
+
+/**
+ * Layers × steps matrix for the heatmap: {xSteps, rows, data: [[xi, yi, value]], min, max, zeros}. Exact zeros of a
+ * log statistic (bit-identical weights) sit one decade below the smallest value, listed in zeros ('xi,yi').
+ */
 export function heatmapMatrix(model, statId) {
   const spec = heatmapStat(statId);
   const xSteps = model.steps;
   const xIndex = new Map(xSteps.map((s, i) => [s, i]));
   const rows = model.rows.filter((r) => r.kind === 'layer' || r.series[spec.role]);
   const data = [];
+  const zeroCells = [];
   let min = Infinity;
   let max = -Infinity;
   rows.forEach((row, yi) => {
@@ -145,6 +173,10 @@ export function heatmapMatrix(model, statId) {
     for (let i = 0; i < s.steps.length; i++) {
       const xi = xIndex.get(s.steps[i]);
       if (xi === undefined) continue;
+      if (spec.log && finiteOrNull(vals[i]) === 0) {
+        zeroCells.push([xi, yi]);
+        continue;
+      }
       const v = spec.log ? log10OrNull(vals[i]) : finiteOrNull(vals[i]);
       if (v === null) continue;
       if (v < min) min = v;
@@ -152,6 +184,12 @@ export function heatmapMatrix(model, statId) {
       data.push([xi, yi, v]);
     }
   });
+  if (zeroCells.length) {
+    const floor = (min === Infinity ? 0 : Math.floor(min)) - 1;
+    for (const [xi, yi] of zeroCells) data.push([xi, yi, floor]);
+    min = floor;
+    if (max === -Infinity) max = floor + 1;
+  }
   if (min === Infinity) {
     min = 0;
     max = 1;
@@ -159,7 +197,16 @@ export function heatmapMatrix(model, statId) {
     min -= 0.5;
     max += 0.5;
   }
-  return { spec, xSteps, rows, data, min, max };
+  return { spec, xSteps, rows, data, min, max, zeros: new Set(zeroCells.map(([x, y]) => x + ',' + y)) };
+}
+
+/** Learning-flow points of one run at a step: the weights' relative change per layer (0 kept: unchanged). */
+export function learningFlow(model, step) {
+  return model.rows.filter((r) => r.kind === 'layer').map((r) => {
+    const s = r.series.weights;
+    const v = finiteOrNull(valueAtStep(s, 'change', step));
+    return { layer: r.name, value: v !== null && v >= 0 ? v : null, step: stepShown(s, step) };
+  });
 }
 
 /** Gradient-flow points of one run at a step: [{layer, value, step}] in depth order (layers only). */
@@ -169,6 +216,11 @@ export function gradientFlow(model, step) {
     const v = finiteOrNull(valueAtStep(s, 'rms', step));
     return { layer: r.name, value: v !== null && v > 0 ? v : null, step: stepShown(s, step) };
   });
+}
+
+/** True when some model has a positive finite gradient RMS (the gradient-flow chart has something to draw). */
+export function hasGradientData(models) {
+  return models.some((m) => m.series.some((s) => s.role === 'gradient' && (s.stats.rms || []).some((v) => finiteOrNull(v) > 0)));
 }
 
 /** Merge layer names of several runs into one depth-ordered axis (first run's order, others inserted). */

@@ -70,7 +70,7 @@ button, input, select { font: inherit; color: inherit; }
 .hd-overview tbody tr:hover { background: var(--hd-hover); }
 .hd-overview tbody tr.hd-selected { background: var(--hd-selected); }
 .hd-overview .hd-lname { font-weight: 500; max-width: 280px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.hd-overview .hd-depth { color: var(--hd-text2); width: 3em; }
+.hd-overview .hd-depth { color: var(--hd-text2); width: 3em; white-space: nowrap; }
 .hd-spark { display: block; width: 120px; height: 24px; }
 .hd-badges { display: flex; gap: 4px; flex-wrap: wrap; }
 .hd-badge { font-size: 11px; border-radius: 10px; padding: 1px 8px; border: 0; cursor: pointer; white-space: nowrap; }
@@ -109,6 +109,25 @@ pre.hd-code { background: var(--hd-code); border: 1px solid var(--hd-border); bo
 .hd-thresholds .hd-desc { color: var(--hd-text2); font-size: 11px; }
 .hd-row2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0 16px; }
 @media (max-width: 1000px) { .hd-row2 { grid-template-columns: minmax(0, 1fr); } }
+.hd-overview tr.hd-block td { background: var(--hd-surface2); }
+.hd-overview tr.hd-block .hd-lname { font-weight: 500; }
+.hd-overview tr.hd-in-block .hd-lname { padding-left: 24px; }
+.hd-overview tr.hd-group td { color: var(--hd-text2); font-size: 12px; padding-top: 10px; font-style: italic; }
+.hd-caret { display: inline-block; width: 1.2em; color: var(--hd-text2); }
+#hd-sick { padding: 8px 16px; }
+.hd-sick-head { display: flex; align-items: baseline; gap: 12px; flex-wrap: wrap; }
+.hd-sick-head h2 { margin: 0 0 4px; }
+.hd-chips { display: flex; gap: 6px; flex-wrap: wrap; margin-top: 4px; }
+.hd-chip { display: inline-flex; flex-direction: column; align-items: flex-start; max-width: 280px; text-align: left;
+  background: var(--hd-surface2); border: 1px solid var(--hd-border); border-left: 4px solid var(--hd-border);
+  border-radius: 4px; padding: 3px 8px; cursor: pointer; }
+.hd-chip:hover { background: var(--hd-hover); }
+.hd-chip.hd-critical { border-left-color: var(--hd-critical); }
+.hd-chip.hd-warning { border-left-color: var(--hd-warning); }
+.hd-chip-name { font-weight: 500; max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.hd-chip-kind { font-size: 11px; color: var(--hd-text2); }
+.hd-source { margin-left: 8px; font-size: 11px; border: 1px solid var(--hd-border); border-radius: 8px; padding: 0 6px;
+  color: var(--hd-text2); }
 .hd-hidden { display: none !important; }
 .hd-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

@@ -1,41 +1,14 @@
 """End-to-end: the histdiag tab in headless Chromium against a real tensorboard."""
 
 import json
-import os
 import time
 
 import pytest
 
 import e2e_logs
+from e2e_page import COLOR_PIXELS, PAINTED_PIXELS, layer_rows
 
 pytestmark = pytest.mark.e2e
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-PAINTED_PIXELS = """(sel) => {
-  const canvases = document.querySelectorAll(sel + ' canvas');
-  let n = 0;
-  for (const c of canvases) {
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-  }
-  return n;
-}"""
-
-COLOR_PIXELS = """([sel, r, g, b]) => {
-  let n = 0;
-  for (const c of document.querySelectorAll(sel + ' canvas')) {
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i + 3] > 200 && Math.abs(d[i] - r) < 12 && Math.abs(d[i + 1] - g) < 12 && Math.abs(d[i + 2] - b) < 12) n++;
-    }
-  }
-  return n;
-}"""
-
-
-def layer_rows(page):
-    return page.locator("#hd-overview tbody tr")
 
 
 def test_tab_appears_in_tensorboard(e2e_tab, e2e_server):
@@ -66,7 +39,7 @@ def test_default_focus_is_the_worst_run(e2e_tab):
     assert page.locator("#hd-overview .hd-run-label").text_content() == "vanishing"
     # run summary: every run, counts of critical and warning markers
     runs = page.locator(".hd-run").evaluate_all("els => els.map(e => e.dataset.run)")
-    assert runs == ["healthy", "vanishing", "xss"]
+    assert runs == ["healthy", "vanishing", "weights_only", "wide_bert", "xss"]
     e2e_tab.assert_clean()
 
 
@@ -346,69 +319,4 @@ def test_hash_change_in_place_updates_view(e2e_tab):
     page.wait_for_function("() => document.querySelector('#hd-overview .hd-run-label').textContent === 'healthy'")
     page.locator("#hd-detail").wait_for(state="visible")
     assert page.locator("#hd-detail .hd-detail-name").text_content() == "layer_3"
-    e2e_tab.assert_clean()
-
-
-def _big_diagnostics(n_layers=34, n_steps=500):
-    import numpy as np
-
-    rng = np.random.default_rng(1)
-    steps = list(range(n_steps))
-    names = ["count", "mean", "std", "min", "max", "rms", "l2_norm", "abs_mean", "zero_fraction",
-             "p1", "p5", "p25", "p50", "p75", "p95", "p99", "change"]
-    layers, series = [], []
-    for i in range(n_layers):
-        name = "block_%d/dense" % i
-        tags = {"weights": name + "/kernel", "bias": name + "/bias", "gradient": name + "/kernel/grad", "activation": None}
-        layers.append({"name": name, "depth": i, "tags": tags})
-        for role in ("weights", "bias", "gradient"):
-            stats = {k: np.round(np.abs(rng.normal(1, 0.1, n_steps)), 6).tolist() for k in names}
-            series.append({"tag": tags[role], "layer": name, "role": role, "param": "weights",
-                           "steps": steps, "wall_times": [1.7e9 + s for s in steps], "non_finite": [False] * n_steps,
-                           "stats": stats})
-    markers = [{"kind": "vanishing_gradient", "severity": "warning", "tag": layers[i]["tags"]["gradient"],
-                "layer": layers[i]["name"], "first_step": 0, "last_step": 499, "evidence": "synthetic"}
-               for i in range(5)]
-    return {"run": "big", "layers": layers, "series": series, "markers": markers, "settings": {}}
-
-
-def test_overview_of_100_tags_by_500_steps(e2e_tab):
-    """A big document (served by a mocked route) fills every part of the page; its speed is measured in bench/."""
-    page = e2e_tab.page
-    body = json.dumps(_big_diagnostics())
-    page.route("**/data/plugin/histdiag/runs", lambda route: route.fulfill(
-        status=200, content_type="application/json",
-        body=json.dumps({"runs": [{"run": "big", "tags": 102, "layers": 34, "first_step": 0, "last_step": 499,
-                                   "critical": 0, "warning": 5}]})))
-    page.route("**/data/plugin/histdiag/diagnostics?**", lambda route: route.fulfill(
-        status=200, content_type="application/json", body=body))
-    e2e_tab.open("run=big")
-    assert layer_rows(page).count() == 34
-    assert page.locator("#hd-overview canvas.hd-spark").count() == 34 * 3
-    assert int(page.locator("#hd-heat-chart").get_attribute("data-cells")) == 34 * 500
-    assert page.locator("#hd-flow-chart").get_attribute("data-empty") == "false"
-    e2e_tab.assert_clean()
-
-
-def test_screenshot(e2e_tab, e2e_server, tmp_path):
-    """The tab inside TensorBoard on the vanishing run, compared with the healthy one: docs/screenshot.png."""
-    page = e2e_tab.page
-    page.emulate_media(color_scheme="light")
-    page.goto(e2e_server + "/#histdiag")
-    frame = page.frame_locator("iframe")
-    frame.locator("#histdiag[data-state=ready]").wait_for(timeout=60000)
-    frame.locator(".hd-run[data-run=vanishing] .hd-runname").click()
-    frame.locator(".hd-run[data-run=healthy] input[type=checkbox]").check()
-    frame.locator("#hd-flow .hd-legend [data-run=healthy]").wait_for()
-    frame.locator("#histdiag[data-busy=false]").wait_for()
-    time.sleep(0.5)
-    # The committed README picture is rewritten only on request
-    # (UPDATE_SCREENSHOT=1), so `make test` leaves the work tree clean.
-    if os.environ.get("UPDATE_SCREENSHOT"):
-        os.makedirs(os.path.join(REPO, "docs"), exist_ok=True)
-        path = os.path.join(REPO, "docs", "screenshot.png")
-    else:
-        path = str(tmp_path / "screenshot.png")
-    page.screenshot(path=path)
-    assert os.path.getsize(path) > 10000
     e2e_tab.assert_clean()

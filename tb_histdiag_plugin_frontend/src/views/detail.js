@@ -8,7 +8,7 @@ import { statNames } from '../csv.js';
 import { formatNumber, formatCount, formatPercent, toNumber } from '../format.js';
 import { bandsOption, histogramOption, themeColors } from '../charts.js';
 import { colorOf, focusedModel } from '../select.js';
-import { chartIn, memo, stepSlider } from './parts.js';
+import { chartIn, evidenceSource, memo, stepSlider } from './parts.js';
 import { badgeClass } from './overview.js';
 
 const ROLE_LABELS = { weights: 'Weights', bias: 'Bias', gradient: 'Gradient', activation: 'Activation' };
@@ -19,12 +19,6 @@ export function statRows(s, i) {
     const v = i >= 0 ? s.stats[name][i] : null;
     return [name, name === 'count' ? formatCount(v) : /fraction/.test(name) ? formatPercent(v) : formatNumber(v)];
   });
-}
-
-/** Where a marker's evidence came from, as a phrase ('' for gradients/activations read directly). */
-export function evidenceSource(m) {
-  return m.evidence_from === 'weights' && /gradient/.test(m.kind) ? 'inferred from weights'
-    : m.evidence_from ? 'from ' + m.evidence_from : '';
 }
 
 function markerItem(m) {

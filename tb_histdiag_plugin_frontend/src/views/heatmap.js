@@ -1,25 +1,29 @@
-// Layers × steps heatmap of one statistic for the focused run, with marker spans; a click opens that layer's detail
-// at that step.
+// Layers × steps heatmap of one statistic for the focused run, with marker spans. Collapsed blocks are one row
+// (the geometric mean of their layers); a click on a layer opens its detail at that step, on a block expands it.
 
 import { el, clear } from '../dom.js';
-import { HEATMAP_STATS, heatmapMatrix } from '../model.js';
+import { HEATMAP_STATS, chooseHeatStat, hasHeatStat, heatmapMatrix } from '../model.js';
 import { heatmapOption, themeColors } from '../charts.js';
+import { collapseMatrix } from '../blocks.js';
 import { focusedModel } from '../select.js';
 import { chartIn, memo } from './parts.js';
-
-/** The statistic shown: the chosen one when it is known, else the first. */
-export function heatStat(state) {
-  return HEATMAP_STATS.some((s) => s.id === state.stat) ? state.stat : HEATMAP_STATS[0].id;
-}
 
 /** Chart height for a number of rows: 22 px a row, within 180–900 px. */
 export function heatHeight(rows) {
   return Math.max(180, Math.min(900, 60 + rows * 22));
 }
 
+/** The matrix drawn: blocks collapsed, markers moved onto the row that shows their layer. */
+export function heatData(model, stat, expanded) {
+  const matrix = collapseMatrix(heatmapMatrix(model, stat), expanded);
+  const markers = model.markers.map((m) => (matrix.keyOf.has(m.layer) ? { ...m, layer: matrix.keyOf.get(m.layer) } : m));
+  return { matrix, markers };
+}
+
 export function mount(container, { actions, win }) {
   const select = el('select', { id: 'hd-heat-stat', 'aria-label': 'Statistic' });
-  for (const s of HEATMAP_STATS) select.appendChild(el('option', { value: s.id, text: s.label }));
+  const options = HEATMAP_STATS.map((s) => el('option', { value: s.id, text: s.label }));
+  select.append(...options);
   select.addEventListener('change', () => actions.setStat(select.value));
   const runLabel = el('span', { class: 'hd-hint hd-heat-run' });
   const chartDiv = el('div', { class: 'hd-chart', id: 'hd-heat-chart', role: 'img', 'aria-label': 'Layers by steps heatmap' });
@@ -35,22 +39,29 @@ export function mount(container, { actions, win }) {
     render(state) {
       const model = focusedModel(state);
       if (state.phase !== 'ready' || !model) return;
-      const stat = heatStat(state);
-      if (!drawn.changed(model, stat, state.dark)) return;
+      const stat = chooseHeatStat(model, state.stat);
+      if (!drawn.changed(model, stat, state.dark, state.expanded)) return;
+      HEATMAP_STATS.forEach((s, i) => {
+        options[i].textContent = s.label + (hasHeatStat(model, s.id) ? '' : ' (no data)');
+      });
       select.value = stat;
       runLabel.textContent = 'run: ' + model.run;
-      matrix = heatmapMatrix(model, stat);
+      const d = heatData(model, stat, state.expanded);
+      matrix = d.matrix;
       chartDiv.style.height = heatHeight(matrix.rows.length) + 'px';
+      chartDiv.dataset.cells = String(matrix.data.length);
+      chartDiv.dataset.rows = String(matrix.rows.length);
+      chartDiv.dataset.stat = stat;
       const c = chart.get();
       c.resize();
-      chartDiv.dataset.cells = String(matrix.data.length);
-      c.setOption(heatmapOption(themeColors(state.dark), matrix, model.markers), true);
+      c.setOption(heatmapOption(themeColors(state.dark), matrix, d.markers), true);
       if (!clickBound) {
         clickBound = true;
         c.on('click', (p) => {
           if (p.componentType !== 'series' || !p.data || !matrix) return;
           const row = matrix.rows[p.data[1]];
-          if (row) actions.openDetail(row.key, { step: matrix.xSteps[p.data[0]] });
+          if (row && row.kind === 'block') actions.toggleBlock(row.block);
+          else if (row) actions.openDetail(row.key, { step: matrix.xSteps[p.data[0]] });
         });
       }
     },

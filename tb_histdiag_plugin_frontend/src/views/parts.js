@@ -69,3 +69,9 @@ export function memo() {
     },
   };
 }
+
+/** Where a marker's evidence came from, as a phrase: "inferred from weights" for gradient kinds read from weights. */
+export function evidenceSource(m) {
+  if (!m || !m.evidence_from) return '';
+  return m.evidence_from === 'weights' && /gradient/.test(m.kind) ? 'inferred from weights' : 'from ' + m.evidence_from;
+}
