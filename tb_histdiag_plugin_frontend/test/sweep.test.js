@@ -67,13 +67,18 @@ test('row window: only the visible rows plus overscan, spacers fill the rest', (
   assert.deepEqual(rowWindow(0, 280, 28, 3, 5), { start: 0, end: 3, top: 0, bottom: 0 });
 });
 
-test('profile bars: log scale within the run, gaps for missing or non-positive values', () => {
+test('profile bars: decades below the strongest layer, at least 3 decades of scale, gaps for missing values', () => {
   const bars = profileBars([1e-6, 1e-3, 1, null, 0]);
-  assert.equal(bars[0], 0.15);
-  assert.ok(Math.abs(bars[1] - (0.15 + 0.85 * 0.5)) < 1e-12);
+  assert.equal(bars[0], 0.1); // 6 decades below: the bottom of a 6-decade scale
+  assert.ok(Math.abs(bars[1] - (0.1 + 0.9 * 0.5)) < 1e-12);
   assert.equal(bars[2], 1);
   assert.equal(bars[3], null);
   assert.equal(bars[4], null);
+  // a healthy run: 10% apart is nearly flat on the 3-decade minimum scale
+  const flat = profileBars([0.01, 0.011]);
+  assert.equal(flat[1], 1);
+  assert.ok(Math.abs(flat[0] - (0.1 + (0.9 * (3 - Math.log10(1.1))) / 3)) < 1e-12);
+  assert.ok(flat[0] > 0.97);
   assert.deepEqual(profileBars([2, 2]), [1, 1]);
   assert.deepEqual(profileBars([]), []);
 });

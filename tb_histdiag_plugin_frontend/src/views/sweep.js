@@ -12,6 +12,7 @@ const VIEW_ROWS = 12; // rows visible without scrolling
 const OVERSCAN = 6;
 const PROFILE_W = 72;
 const PROFILE_H = 18;
+const PROFILE_DECADES = 3;
 const PROFILE_LABELS = { gradients: 'gradient flow', weights: 'learning flow' };
 const PROFILE_CAPTIONS = { gradients: 'grad.', weights: 'learn.' };
 
@@ -110,17 +111,17 @@ export function rowWindow(scrollTop, viewportHeight, rowHeight, total, overscan 
 }
 
 /**
- * Bar heights (0..1) of a mini depth profile, on a log scale within the run (gradient RMS and weight change span
- * orders of magnitude); null where a layer has no finite positive value.
+ * Bar heights (0..1] of a mini depth profile: decades below the run's strongest layer, on a scale of at least
+ * PROFILE_DECADES (so a healthy run's few-percent differences stay flat bars, and a layer 1e-6 of the others shows as a
+ * stub); null where a layer has no finite positive value.
  */
 export function profileBars(values) {
   const logs = (values || []).map((v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.log10(v) : null));
   const finite = logs.filter((v) => v !== null);
   if (!finite.length) return logs;
-  const lo = Math.min(...finite);
   const hi = Math.max(...finite);
-  const span = hi - lo;
-  return logs.map((v) => (v === null ? null : span < 1e-12 ? 1 : 0.15 + (0.85 * (v - lo)) / span));
+  const span = Math.max(PROFILE_DECADES, hi - Math.min(...finite));
+  return logs.map((v) => (v === null ? null : 0.1 + (0.9 * (span - (hi - v))) / span));
 }
 
 function drawProfile(canvas, values, color, missing) {
