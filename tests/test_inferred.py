@@ -102,6 +102,44 @@ def train_torch(logdir, name, act, optimizer_name, lr):
     return [float(m.weight.grad.pow(2).mean().sqrt()) for m in model if isinstance(m, torch.nn.Linear)]
 
 
+def train_torch_relu_gradients(logdir, name, dead_share):
+    """A ReLU MLP logged by ``HistogramLogger`` without activations; ``dead_share`` of fc2's units killed.
+
+    Returns the share of fc2's units that are inactive on every sample at the end (measured, not assumed).
+    """
+    import torch
+    from torch.utils.tensorboard import SummaryWriter
+
+    from tb_histdiag_plugin.torch import HistogramLogger
+
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    x, y = (torch.from_numpy(a) for a in _data())
+    model = torch.nn.Sequential()
+    for i, (a, b) in enumerate([(8, 64), (64, 64), (64, 64), (64, 1)]):
+        model.add_module("fc%d" % (i + 1), torch.nn.Linear(a, b))
+        if i < 3:
+            model.add_module("act%d" % (i + 1), torch.nn.ReLU())
+    with torch.no_grad():
+        # A bias far below what the layer's inputs reach: those units never fire, and stay so.
+        model.fc2.bias[:int(64 * dead_share)] = -20.0
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    writer = SummaryWriter(os.path.join(logdir, name))
+    logger = HistogramLogger(writer, model, every_n_steps=10, activations=False)
+    gen = torch.Generator().manual_seed(0)
+    for step in range(200):
+        idx = torch.randint(0, len(x), (32,), generator=gen)
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x[idx]), y[idx]).backward()
+        logger.step(step)
+        opt.step()
+    logger.remove()
+    writer.close()
+    with torch.no_grad():
+        h2 = model.act2(model.fc2(model.act1(model.fc1(x))))
+    return float((h2 <= 0).all(dim=0).float().mean())
+
+
 RUNS = {
     # name: (trainer, kwargs)
     "keras_sigmoid_sgd": ("keras", dict(act="sigmoid", optimizer="sgd")),
@@ -110,11 +148,16 @@ RUNS = {
     "keras_frozen_middle": ("keras", dict(act="relu", optimizer="adam", init="he_normal", freeze="dense_3")),
     "torch_sigmoid_sgd": ("torch", dict(act="sigmoid", optimizer_name="SGD", lr=0.05)),
     "torch_relu_adam": ("torch", dict(act="relu", optimizer_name="Adam", lr=1e-3)),
+    # Gradients without activations: dead units read from bias gradients.
+    "torch_dead_relu_gradients": ("torch_gradients", dict(dead_share=0.75)),
+    "torch_relu_gradients": ("torch_gradients", dict(dead_share=0.0)),
 }
+WEIGHTS_ONLY = [name for name, (trainer, _) in RUNS.items() if trainer != "torch_gradients"]
 
 
 def write_logs(logdir):
-    """Train every run of ``RUNS`` into ``logdir``; returns ``{name: gradient RMS per layer}``."""
+    """Train every run of ``RUNS`` into ``logdir``; returns what each measured (gradient RMS per layer, or the
+    share of dead units)."""
     grads = {}
     for name, (trainer, kwargs) in RUNS.items():
         if trainer == "keras":
@@ -124,8 +167,10 @@ def write_logs(logdir):
             kwargs["optimizer"] = (keras.optimizers.SGD(0.05) if kwargs["optimizer"] == "sgd"
                                    else keras.optimizers.Adam(1e-3))
             grads[name] = train_keras(logdir, name, **kwargs)
-        else:
+        elif trainer == "torch":
             grads[name] = train_torch(logdir, name, **kwargs)
+        else:
+            grads[name] = train_torch_relu_gradients(logdir, name, **kwargs)
     return grads
 
 
@@ -151,7 +196,7 @@ def doc_of(runs, name):
 def test_every_run_is_weights_only_and_grouped(inferred_logs):
     _, runs = inferred_logs
     assert sorted(runs) == sorted(n + "/train" if n.startswith("keras") else n for n in RUNS)
-    for name in RUNS:
+    for name in WEIGHTS_ONLY:
         doc = doc_of(runs, name)
         assert len(doc["layers"]) == DEPTH, name
         assert {s["role"] for s in doc["series"]} == {"weights", "bias"}, name
@@ -194,6 +239,18 @@ def test_frozen_middle_layer_trained_is_stagnant_not_vanishing(inferred_logs):
     doc = doc_of(runs, "keras_frozen_middle")
     assert [(m[0], m[1], m[2]) for m in serious(doc["markers"])] == [("stagnant_weights", "dense_3", "warning")]
     assert not [m for m in doc["markers"] if m["kind"] == "vanishing_gradient"]
+
+
+@pytest.mark.slow
+def test_dead_units_read_from_bias_gradients(inferred_logs):
+    dead_share, runs = inferred_logs
+    assert dead_share["torch_dead_relu_gradients"] >= 0.75 and dead_share["torch_relu_gradients"] < 0.25
+    for name in ("torch_dead_relu_gradients", "torch_relu_gradients"):
+        assert {s["role"] for s in runs[name]["series"]} == {"weights", "bias", "gradient"}, name
+    found_dead = [(m["kind"], m["layer"], m["evidence_from"]) for m in runs["torch_dead_relu_gradients"]["markers"]
+                  if m["kind"] == "dead_units"]
+    assert found_dead == [("dead_units", "fc2", "gradients")]
+    assert serious(runs["torch_relu_gradients"]["markers"]) == []
 
 
 # ------------------------------------------------------------ the rules on run views built from arrays
