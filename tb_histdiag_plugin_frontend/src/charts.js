@@ -60,7 +60,9 @@ export const short = (v) => (v.length > 18 ? '…' + v.slice(-17) : v);
  * (blocks.pointsOnAxis); opts: {yName, ref: {value, label}} — exact zeros sit one decade below the smallest value.
  */
 export function depthProfileOption(t, entries, runs, opts) {
-  const { yName, ref } = opts || {};
+  const { yName, ref, width } = opts || {};
+  // rotated labels need about 16 px each along the axis: show every k-th one (ECharts' own estimate overlaps)
+  const plotWidth = Math.max(100, (width || 600) - 100);
   let minPos = Infinity;
   for (const r of runs) for (const p of r.points) if (p && p.value > 0 && p.value < minPos) minPos = p.value;
   if (ref && ref.value < minPos) minPos = ref.value;
@@ -74,7 +76,8 @@ export function depthProfileOption(t, entries, runs, opts) {
       textStyle: { color: t.text2 }, borderColor: t.line }] : undefined,
     xAxis: axis(t, {
       type: 'category', data: entries.map((e) => e.label), name: 'layer (input → output)', nameLocation: 'middle',
-      nameGap: rotate ? 72 : 44, axisLabel: { color: t.text2, fontSize: 11, rotate: rotate ? 30 : 0, interval: 'auto',
+      nameGap: rotate ? 72 : 44, axisLabel: { color: t.text2, fontSize: 11, rotate: rotate ? 30 : 0,
+        interval: rotate ? Math.max(0, Math.ceil((entries.length * 16) / plotWidth) - 1) : 'auto',
         formatter: short },
     }),
     yAxis: axis(t, { type: 'log', name: yName, nameLocation: 'middle', nameGap: 48,
@@ -116,7 +119,7 @@ export function depthProfileOption(t, entries, runs, opts) {
 const HEAT_COLORS = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
 
 /** Layers × steps heatmap with marker spans. */
-export function heatmapOption(t, matrix, markers) {
+export function heatmapOption(t, matrix, markers, height) {
   const { xSteps, rows, data, min, max, spec } = matrix;
   const rowIndex = new Map(rows.map((r, i) => [r.key, i]));
   const stepIndex = new Map(xSteps.map((s, i) => [s, i]));
@@ -137,12 +140,15 @@ export function heatmapOption(t, matrix, markers) {
   const titles = rows.map((r) => r.title || r.name);
   return {
     ...baseOption(t),
-    grid: { left: 130, right: 90, top: 8, bottom: 48 },
-    dataZoom: rows.length > ZOOM_FROM ? [{ type: 'inside', yAxisIndex: 0 }] : undefined,
+    grid: { left: rows.length > ZOOM_FROM ? 150 : 130, right: 90, top: 8, bottom: 48 },
+    dataZoom: rows.length > ZOOM_FROM ? [{ type: 'inside', yAxisIndex: 0 }, { type: 'slider', yAxisIndex: 0, left: 4,
+      width: 14, showDetail: false, textStyle: { color: t.text2 }, borderColor: t.line }] : undefined,
     xAxis: axis(t, { type: 'category', data: xSteps.map(String), name: 'step', nameLocation: 'middle', nameGap: 30,
       splitArea: { show: false } }),
     yAxis: axis(t, { type: 'category', data: names, inverse: true,
-      axisLabel: { color: t.text2, fontSize: 11, formatter: short } }),
+      // one label per 14 px of plot height at most
+      axisLabel: { color: t.text2, fontSize: 11, formatter: short,
+        interval: Math.max(0, Math.ceil((rows.length * 14) / Math.max(60, (height || 400) - 56)) - 1) } }),
     visualMap: {
       type: 'continuous', seriesIndex: 0, min, max, calculable: false, orient: 'vertical', right: 8, top: 'middle', itemHeight: 160,
       inRange: { color: HEAT_COLORS }, textStyle: { color: t.text2, fontSize: 11 },

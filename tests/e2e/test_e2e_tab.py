@@ -320,3 +320,29 @@ def test_hash_change_in_place_updates_view(e2e_tab):
     page.locator("#hd-detail").wait_for(state="visible")
     assert page.locator("#hd-detail .hd-detail-name").text_content() == "layer_3"
     e2e_tab.assert_clean()
+
+
+def test_dispose_removes_everything_it_added(e2e_tab):
+    page = e2e_tab.page
+    seen = {"runs": 0}
+
+    def runs(route):
+        seen["runs"] += 1
+        route.continue_()
+
+    page.clock.install()
+    page.route("**/data/plugin/histdiag/runs", runs)
+    e2e_tab.open("run=vanishing&layer=layer_0")
+    page.locator("#hd-detail .hd-card").first.wait_for()
+    e2e_tab.wait_idle()
+    before = seen["runs"]
+    assert before >= 1
+    page.evaluate("import('./index.js').then((m) => m.render().dispose())")
+    assert page.evaluate("document.querySelectorAll('#histdiag, #histdiag-style, canvas').length") == 0
+    assert page.evaluate("document.documentElement.className") == ""
+    # no timer polls any more, and no listener reacts to resizes or hash changes
+    page.evaluate("window.dispatchEvent(new Event('resize')); location.hash = '#run=healthy'")
+    page.clock.run_for(65000)
+    assert seen["runs"] == before
+    assert page.evaluate("location.hash") == "#run=healthy"
+    e2e_tab.assert_clean()

@@ -48,13 +48,14 @@ export function mount(container, { actions, win }) {
       runLabel.textContent = 'run: ' + model.run;
       const d = heatData(model, stat, state.expanded);
       matrix = d.matrix;
-      chartDiv.style.height = heatHeight(matrix.rows.length) + 'px';
+      const height = heatHeight(matrix.rows.length);
+      chartDiv.style.height = height + 'px';
       chartDiv.dataset.cells = String(matrix.data.length);
       chartDiv.dataset.rows = String(matrix.rows.length);
       chartDiv.dataset.stat = stat;
       const c = chart.get();
       c.resize();
-      c.setOption(heatmapOption(themeColors(state.dark), matrix, d.markers), true);
+      c.setOption(heatmapOption(themeColors(state.dark), matrix, d.markers, height), true);
       if (!clickBound) {
         clickBound = true;
         c.on('click', (p) => {

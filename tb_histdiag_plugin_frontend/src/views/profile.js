@@ -55,7 +55,8 @@ export function mountProfile(container, { actions, win }, spec) {
       note.classList.toggle('hd-hidden', d.hasAny && !spec.alwaysNote);
       const c = chart.get();
       c.resize();
-      c.setOption(depthProfileOption(themeColors(state.dark), d.axis, d.runs, { yName: spec.yName, ref: spec.ref }), true);
+      c.setOption(depthProfileOption(themeColors(state.dark), d.axis, d.runs, { yName: spec.yName, ref: spec.ref,
+        width: chartDiv.clientWidth }), true);
     },
     dispose() {
       chart.dispose();
