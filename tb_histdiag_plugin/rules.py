@@ -58,8 +58,8 @@ def non_finite(run, settings):
 
 def stagnant_weights(run, settings):
     """``rules_weights.stagnant_weights``, leaving out layers an inferred vanishing gradient explains."""
-    found = rules_inferred.vanishing_groups(run, settings)
-    explained = set(found[0][:found[3]]) if found else set()
+    group = rules_inferred.vanishing_groups(run, settings)
+    explained = set(group.names[:group.k]) if group else set()
     return rules_weights.stagnant_weights(run, settings, skip=explained)
 
 

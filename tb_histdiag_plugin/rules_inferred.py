@@ -12,6 +12,8 @@ every marker here is at most a ``warning``, has ``evidence_from: "weights"``
 and says how to confirm with real gradient histograms.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from tb_histdiag_plugin.rules_base import aligned, fmt, span_markers
@@ -43,14 +45,23 @@ def _layers(run):
     return out
 
 
-def vanishing_groups(run, settings):
-    """The input-side layers whose weights fall behind the output side, or ``None``.
+class SlowGroup(NamedTuple):
+    """Input-side layers whose weights fall behind the output side's."""
+    names: list  # the judged layers, depth order
+    steps: np.ndarray  # the aligned step axis
+    change: np.ndarray  # [layers, steps] weight change per logged step
+    k: int  # names[:k] are the slow input-side group
+    slow: np.ndarray  # [k, steps]: where each of them is slow against the output side
+    ref: np.ndarray  # [steps]: the output side's fastest change
+    weights: dict  # layer name -> SeriesView
 
-    Returns ``(names, steps, change, k, slow, ref, weights)``: the judged
-    layers in depth order, the aligned step axis and ``change`` matrix, the
-    number ``k`` of input-side layers found slow, the ``[k, steps]`` mask of
-    steps where each of them is slow against the output side, that side's
-    fastest change per step, and the series by layer name.
+
+def vanishing_groups(run, settings):
+    """The ``SlowGroup`` of a run that logs no gradients, or ``None``.
+
+    Layers frozen together (a fine-tuned model's frozen backbone: every one
+    bit-identical at every step) are no fall towards the input; they are the
+    stagnant-weights rule's business.
     """
     if run.has_role("gradient"):
         return None
@@ -72,6 +83,8 @@ def vanishing_groups(run, settings):
             break
     if k < MIN_LAYERS or typical[:k].min() > settings["inferred_vanishing_ratio"] * typical[k:].max():
         return None
+    if not (np.nan_to_num(change[:k]) > 0).any():  # frozen together, not fading
+        return None
     # Persistence, step by step: the group stays slow against the output side.
     with np.errstate(all="ignore"):
         ref_t = np.nanmax(np.where(np.isfinite(change[k:]), change[k:], -np.inf), axis=0)
@@ -81,15 +94,15 @@ def vanishing_groups(run, settings):
     observed = int((np.isfinite(change[:k]).all(axis=0) & moving).sum())
     if observed == 0 or group_slow.sum() < settings["persist_fraction"] * observed:
         return None
-    return names, steps, change, k, slow, ref_t, weights
+    return SlowGroup(names, steps, change, k, slow, ref_t, weights)
 
 
 def inferred_vanishing_gradient(run, settings):
     """Weights that stop changing towards the input while the output side moves (no gradients logged)."""
-    found = vanishing_groups(run, settings)
-    if found is None:
+    group = vanishing_groups(run, settings)
+    if group is None:
         return []
-    names, steps, change, k, slow, ref_t, weights = found
+    names, steps, change, k, slow, ref_t, weights = group
     fastest = names[k + int(np.argmax([np.nanmedian(row) for row in change[k:]]))]
     out = []
     for row in range(k):

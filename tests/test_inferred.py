@@ -297,6 +297,14 @@ def test_frozen_middle_layer_is_stagnant_not_vanishing():
     assert found(run) == [("stagnant_weights", "l1", "warning", "weights")]
 
 
+def test_frozen_backbone_is_stagnant_not_vanishing():
+    # The first two layers frozen together (fine-tuning): bit-identical at every step, no fall.
+    assert found(run_of(*weights_only(0.0, 0.0, 1e-3, 2e-3))) == [
+        ("stagnant_weights", "l0", "warning", "weights"), ("stagnant_weights", "l1", "warning", "weights")]
+    # Control: the same but the second layer creeping (a fall, however small): vanishing.
+    assert [m[0] for m in found(run_of(*weights_only(0.0, 1e-9, 1e-3, 2e-3)))] == ["vanishing_gradient"] * 2
+
+
 def test_adaptive_optimiser_pattern_is_healthy():
     # Adam: every layer moves about as much (here faster at the input, as seen on a sigmoid net).
     assert found(run_of(*weights_only(2e-2, 8e-3, 5e-3, 1e-3, 3e-4))) == []
