@@ -192,6 +192,10 @@ export function mount(container, ctx) {
   let last = null; // {rows, columns, …} of the latest render
   let focused = null;
   let dark = false;
+  let scrollTop = 0;
+  let colors = null; // profile colours of the current theme
+  let drawnFocus;
+  let drawnDark;
   let frame = 0;
 
   const filterInput = el('input', { type: 'search', class: 'hd-sweep-filter', id: 'hd-sweep-filter',
@@ -210,12 +214,14 @@ export function mount(container, ctx) {
   const onInput = () => {
     pattern = filterInput.value;
     scroller.scrollTop = 0;
+    scrollTop = 0;
     recompute();
   };
   const onScroll = () => {
     if (frame) return;
     frame = requestAnimationFrame(() => {
       frame = 0;
+      scrollTop = scroller.scrollTop;
       drawRows();
     });
   };
@@ -329,13 +335,13 @@ export function mount(container, ctx) {
   function drawRows() {
     if (!last) return;
     const span = String(last.columns.length + 1 + FIXED_COLUMNS.length);
-    const viewport = Math.max(scroller.clientHeight, ROW_HEIGHT * VIEW_ROWS);
-    const w = rowWindow(scroller.scrollTop, viewport, ROW_HEIGHT, last.rows.length);
-    const colors = {
-      gradients: cssVar(section, '--hd-accent', '#f57c00'),
-      weights: cssVar(section, '--hd-info', '#1976d2'),
-      missing: cssVar(section, '--hd-text2', '#888888'),
-    };
+    // No layout reads here (a store update must not force a layout of the whole page): the viewport is at most
+    // VIEW_ROWS rows high (CSS max-height), the scroll position is the one the scroll handler last read.
+    const w = rowWindow(scrollTop, ROW_HEIGHT * VIEW_ROWS, ROW_HEIGHT, last.rows.length);
+    if (!colors || colors.dark !== dark) {
+      colors = { dark, gradients: cssVar(section, '--hd-accent', '#f57c00'), weights: cssVar(section, '--hd-info', '#1976d2'),
+        missing: cssVar(section, '--hd-text2', '#888888') };
+    }
     const next = new Map();
     const wanted = [padTop];
     for (let i = w.start; i < w.end; i++) {
@@ -355,6 +361,8 @@ export function mount(container, ctx) {
     const current = [...tbody.children];
     if (current.length !== wanted.length || current.some((n, i) => n !== wanted[i])) tbody.replaceChildren(...wanted);
     section.dataset.rows = String(last.rows.length);
+    drawnFocus = focused;
+    drawnDark = dark;
   }
 
   return {
@@ -364,7 +372,8 @@ export function mount(container, ctx) {
       dark = Boolean(state.dark);
       section.classList.toggle('hd-hidden', list.length < 2); // a sweep needs two runs at least
       if (list === runs && last) {
-        drawRows(); // focus changed only
+        // the store changes often (progress, status): redraw only when focus or theme did
+        if (focused !== drawnFocus || dark !== drawnDark) drawRows();
         return;
       }
       runs = list;
