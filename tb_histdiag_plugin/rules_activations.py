@@ -7,6 +7,7 @@ every marker here has ``evidence_from: "activations"``.
 import numpy as np
 
 from tb_histdiag_plugin.rules_base import fmt, grade, span_markers
+from tb_histdiag_plugin.stats import PERCENTILES
 
 SOURCE = "activations"
 # Values may overshoot a bounded activation's range by float rounding
@@ -54,7 +55,7 @@ def bounded_share(s, settings):
     low = np.where(st["min"] <= lower + margin, st["min_fraction"], 0.0)
     high = np.where(st["max"] >= 1.0 - margin, st["max_fraction"], 0.0)
     # Percentiles bound the share from below: if p5 is within the margin, at least 5% are.
-    for p in (1, 5, 25, 50, 75, 95, 99):
+    for p in PERCENTILES:
         q = st["p%d" % p]
         low = np.maximum(low, np.where(q <= lower + margin, p / 100.0, 0.0))
         high = np.maximum(high, np.where(q >= 1.0 - margin, 1.0 - p / 100.0, 0.0))

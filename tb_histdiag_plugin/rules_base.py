@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 
-from tb_histdiag_plugin.result import SEVERITIES, SEVERITY_RANK
+from tb_histdiag_plugin.result import SEVERITY_RANK
 
 # A condition must hold on this many logged steps in a row to make a marker
 # (or on every step of a shorter series): one odd step is noise, not a trend.
@@ -186,5 +186,3 @@ def sort_key(depth):
         return (-SEVERITY_RANK[m["severity"]], depth.get(m["layer"], NO_DEPTH), m["first_step"], m["kind"], m["tag"])
     return key
 
-
-assert set(SEVERITIES) == set(SEVERITY_RANK)
