@@ -47,7 +47,8 @@ SETTINGS = (
             "an order of magnitude, on each of at least two layers from the input on; under SGD a layer's update "
             "is lr x gradient, so its change follows its gradient (CS231n update/weight ratio)"),
     Setting("inferred_vanishing_ratio", 1e-2, 0.0, 1.0,
-            "... and the slowest of them changes less than this share of it, to infer vanishing gradients",
+            "without gradient histograms: the slowest of those input-side layers must change at most this share of the "
+            "output side's fastest, to infer vanishing gradients (warning)",
             "two orders of magnitude, as vanishing_ratio; adaptive optimisers (Adam) normalise updates, so a weaker "
             "fall is no evidence"),
     Setting("inferred_exploding_factor", 100.0, 1.0, 1e15,
