@@ -127,6 +127,16 @@ def test_sweep_lists_every_run_in_virtualised_rows(sweep_tab):
     assert cols[:3] == ["run", "kv:lr", "kv:seed"]
     row = page.locator("#hd-sweep tr.hd-sweep-row[data-run='lr=0.03,seed=2']")
     assert row.locator(".hd-sweep-kv").all_text_contents() == ["0.03", "2", "", ""]  # src, onerror of the markup run
+    # sorting by a key=value column is numeric: ascending, then descending on a second click
+    lr_header = page.locator("#hd-sweep th[data-col='kv:lr']")
+    lr_header.locator("button").click()
+    page.wait_for_function("() => document.querySelector(\"#hd-sweep th[data-col='kv:lr']\").ariaSort === 'ascending'")
+    first_lrs = page.locator("#hd-sweep tr.hd-sweep-row").evaluate_all(
+        "rows => rows.map(r => r.querySelector('.hd-sweep-kv').textContent)")
+    assert first_lrs[:6] == ["0.001"] * 6 and first_lrs[6] == "0.01"
+    lr_header.locator("button").click()
+    page.wait_for_function("() => document.querySelector(\"#hd-sweep th[data-col='kv:lr']\").ariaSort === 'descending'")
+    assert page.locator("#hd-sweep tr.hd-sweep-row").first.locator(".hd-sweep-kv").first.inner_text() == "0.3"
     sweep_tab.assert_clean()
 
 
@@ -180,6 +190,14 @@ def test_clicking_a_row_focuses_the_run(sweep_tab):
                            " return l && l.textContent === run; }", arg=target, timeout=60000)
     assert page.locator("#hd-sweep tr.hd-sweep-row.hd-focused").get_attribute("data-run") == target
     assert "run=" in page.evaluate("location.hash")
+    # the keyboard does the same: Enter on a focused row
+    other = "lr=0.1,seed=6"
+    page.locator("#hd-sweep-filter").fill("^lr=0\\.1,seed=6$")
+    page.wait_for_function("() => document.querySelector('#hd-sweep').dataset.rows === '1'")
+    page.locator("#hd-sweep tr.hd-sweep-row[data-run='%s']" % other).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("(run) => { const l = document.querySelector('#hd-overview .hd-run-label');"
+                           " return l && l.textContent === run; }", arg=other, timeout=60000)
     sweep_tab.assert_clean()
 
 
