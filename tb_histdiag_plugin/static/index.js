@@ -908,7 +908,10 @@ function createActions({ store, data, now = () => /* @__PURE__ */ new Date() }) 
     if (mine !== token) return;
     const before = store.get();
     const changed = JSON.stringify(list) !== JSON.stringify(before.runs);
-    if (changed) store.set({ runs: list, colors: assignRunColors(list.map((r) => r.run)) });
+    if (changed) {
+      const same = list.length === before.runs.length && list.every((r, i) => r.run === before.runs[i].run);
+      store.set(same ? { runs: list } : { runs: list, colors: assignRunColors(list.map((r) => r.run)) });
+    }
     if (!list.length) {
       store.set({ phase: "empty", status: "" });
       return;
@@ -45228,7 +45231,7 @@ function mountProfile(container, { actions: actions2, win }, spec) {
       const next = comparedModels(state);
       if (!next.length) return;
       if (models.changed(...next)) list = next;
-      const shown = spec.shown(hasGradientData(list));
+      const shown = spec.shown(list);
       container.classList.toggle("hd-hidden", !shown);
       if (!shown) {
         drawn.reset();
@@ -45273,7 +45276,7 @@ var FLOW = {
   yName: "gradient RMS",
   note: "No gradient RMS at this step in the selected runs.",
   points: gradientFlow,
-  shown: (hasGradients) => hasGradients
+  shown: (models) => hasGradientData(models)
 };
 function mount7(container, ctx) {
   return mountProfile(container, ctx, FLOW);
@@ -45292,10 +45295,10 @@ var LEARNING = {
   label: "Relative weight change per layer, log scale, input side on the left",
   yName: "weight change / std",
   ref: { value: 1e-3, label: "~1e-3" },
-  note: 'No gradient histograms in the selected runs, so this shows how much the weights moved instead. Log gradients (tf.summary.histogram in a GradientTape loop, tb_histdiag_plugin.keras.GradientHistograms, or writer.add_histogram(name + ".grad", p.grad, step) in PyTorch) to see gradient flow.',
+  note: 'Some selected runs have no gradient histograms, so this shows how much the weights moved. Log gradients (tf.summary.histogram in a GradientTape loop, tb_histdiag_plugin.keras.GradientHistograms, or writer.add_histogram(name + ".grad", p.grad, step) in PyTorch) to see gradient flow.',
   alwaysNote: true,
   points: learningFlow,
-  shown: (hasGradients) => !hasGradients
+  shown: (models) => models.some((m2) => !hasGradientData([m2]))
 };
 function mount8(container, ctx) {
   return mountProfile(container, ctx, LEARNING);
@@ -45540,7 +45543,7 @@ function mount10(container, { actions: actions2, data, win }) {
       container.classList.remove("hd-hidden");
       const rebuilt = built.changed(model, row, state.dark, state.colors);
       if (rebuilt) build(state, model, row);
-      if (row.key !== lastKey) {
+      if (state.reveal && row.key !== lastKey) {
         const target = state.reveal === "markers" ? container.querySelector(".hd-markers") || container : container;
         if (target.scrollIntoView) target.scrollIntoView({ block: "nearest" });
       }

@@ -96,7 +96,10 @@ test('heatmap size and data; depth profiles choose gradient or learning flow', (
   assert.equal(p.runs[0].color, '#123456');
   assert.equal(p.hasAny, true);
   assert.equal(profileData(state, [model], LEARNING).hasAny, false);
-  assert.equal(FLOW.shown(true) && LEARNING.shown(false) && !LEARNING.shown(true), true);
+  const weightsOnly = buildModel({ run: 'w', layers: doc.layers, series: [], markers: [] });
+  assert.deepEqual([FLOW.shown([model]), LEARNING.shown([model])], [true, false]);
+  assert.deepEqual([FLOW.shown([weightsOnly]), LEARNING.shown([weightsOnly])], [false, true]);
+  assert.deepEqual([FLOW.shown([model, weightsOnly]), LEARNING.shown([model, weightsOnly])], [true, true]);
 });
 
 test('slider index and memo', () => {

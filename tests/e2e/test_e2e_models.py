@@ -65,6 +65,13 @@ def test_run_with_gradients_keeps_gradient_flow(e2e_tab):
     assert page.locator("#hd-learn").is_hidden()
     assert page.locator("#hd-heat-chart").get_attribute("data-stat") == "grad_rms_log"
     assert page.locator("#hd-sick").get_attribute("data-sick") == "0"
+    # compared with a weights-only run: learning flow appears beside gradient flow, with both runs overlaid
+    page.locator(".hd-run[data-run=weights_only] input[type=checkbox]").check()
+    page.locator("#hd-learn").wait_for(state="visible")
+    e2e_tab.wait_idle()
+    assert page.locator("#hd-flow").is_visible()
+    legend = page.locator("#hd-learn .hd-legend [data-run]").evaluate_all("els => els.map(e => e.dataset.run)")
+    assert legend == ["healthy", "weights_only"]
     e2e_tab.assert_clean()
 
 
@@ -173,15 +180,17 @@ def test_overview_of_100_tags_by_500_steps(e2e_tab):
 
 
 def test_screenshot(e2e_tab, e2e_server, tmp_path):
-    """The tab inside TensorBoard on the vanishing run, compared with the healthy one: docs/screenshot.png."""
+    """The tab inside TensorBoard on the weights-only run (inferred markers, learning flow): docs/screenshot.png."""
     page = e2e_tab.page
+    page.set_viewport_size({"width": 1280, "height": 1150})
     page.emulate_media(color_scheme="light")
     page.goto(e2e_server + "/#histdiag")
     frame = page.frame_locator("iframe")
     frame.locator("#histdiag[data-state=ready]").wait_for(timeout=60000)
-    frame.locator(".hd-run[data-run=vanishing] .hd-runname").click()
-    frame.locator(".hd-run[data-run=healthy] input[type=checkbox]").check()
-    frame.locator("#hd-flow .hd-legend [data-run=healthy]").wait_for()
+    frame.locator(".hd-run[data-run=weights_only] .hd-runname").click()
+    frame.locator(".hd-run[data-run=vanishing] input[type=checkbox]").uncheck()
+    frame.locator("#hd-flow").wait_for(state="hidden")
+    frame.locator("#hd-learn-chart[data-empty=false] canvas").wait_for()
     frame.locator("#histdiag[data-busy=false]").wait_for()
     time.sleep(0.5)
     # The committed README picture is rewritten only on request

@@ -149,7 +149,7 @@ export function mount(container, { actions, data, win }) {
       container.classList.remove('hd-hidden');
       const rebuilt = built.changed(model, row, state.dark, state.colors);
       if (rebuilt) build(state, model, row);
-      if (row.key !== lastKey) {
+      if (state.reveal && row.key !== lastKey) { // opened by the user (actions.openDetail), not restored from the URL
         const target = state.reveal === 'markers' ? container.querySelector('.hd-markers') || container : container;
         if (target.scrollIntoView) target.scrollIntoView({ block: 'nearest' });
       }

@@ -1,7 +1,7 @@
-// Gradient flow: gradient RMS per layer (log scale) at the chosen step, one line per compared run. Shown when the
-// compared runs have gradient histograms (learning.js takes its place otherwise).
+// Gradient flow: gradient RMS per layer (log scale) at the chosen step, one line per compared run. Shown when some
+// compared run has gradient histograms (learning.js covers the runs that have none).
 
-import { gradientFlow } from '../model.js';
+import { gradientFlow, hasGradientData } from '../model.js';
 import { mountProfile } from './profile.js';
 
 export const FLOW = {
@@ -12,7 +12,7 @@ export const FLOW = {
   yName: 'gradient RMS',
   note: 'No gradient RMS at this step in the selected runs.',
   points: gradientFlow,
-  shown: (hasGradients) => hasGradients,
+  shown: (models) => hasGradientData(models),
 };
 
 export function mount(container, ctx) {

@@ -3,7 +3,7 @@
 // proxy), by depth. The dashed line is the rule of thumb of about 1e-3 per update; layers far below it towards the
 // input while output-side layers move are the weights-only signature of vanishing gradients.
 
-import { learningFlow } from '../model.js';
+import { hasGradientData, learningFlow } from '../model.js';
 import { mountProfile } from './profile.js';
 
 export const LEARNING = {
@@ -13,12 +13,12 @@ export const LEARNING = {
   label: 'Relative weight change per layer, log scale, input side on the left',
   yName: 'weight change / std',
   ref: { value: 1e-3, label: '~1e-3' },
-  note: 'No gradient histograms in the selected runs, so this shows how much the weights moved instead. Log ' +
+  note: 'Some selected runs have no gradient histograms, so this shows how much the weights moved. Log ' +
     'gradients (tf.summary.histogram in a GradientTape loop, tb_histdiag_plugin.keras.GradientHistograms, or ' +
     'writer.add_histogram(name + ".grad", p.grad, step) in PyTorch) to see gradient flow.',
   alwaysNote: true,
   points: learningFlow,
-  shown: (hasGradients) => !hasGradients,
+  shown: (models) => models.some((m) => !hasGradientData([m])),
 };
 
 export function mount(container, ctx) {

@@ -2,7 +2,7 @@
 // the frame of the gradient-flow and learning-flow views (flow.js, learning.js).
 
 import { el, clear } from '../dom.js';
-import { hasGradientData, mergeLayerAxes, unionSteps } from '../model.js';
+import { mergeLayerAxes, unionSteps } from '../model.js';
 import { depthProfileOption, themeColors } from '../charts.js';
 import { blockMap, collapseAxis, pointsOnAxis } from '../blocks.js';
 import { colorOf, comparedModels } from '../select.js';
@@ -17,7 +17,7 @@ export function profileData(state, models, spec) {
   return { axis, runs, hasAny: runs.some((r) => r.points.some((p) => p !== null)) };
 }
 
-/** spec: {id, title, hint, label, yName, ref, note, points, shown(hasGradients)} */
+/** spec: {id, title, hint, label, yName, ref, note, points, shown(compared models)} */
 export function mountProfile(container, { actions, win }, spec) {
   const slider = stepSlider(spec.id + '-step', (step) => actions.setStep(step));
   const chartDiv = el('div', { class: 'hd-chart', id: spec.id + '-chart', role: 'img', 'aria-label': spec.label });
@@ -36,7 +36,7 @@ export function mountProfile(container, { actions, win }, spec) {
       const next = comparedModels(state);
       if (!next.length) return;
       if (models.changed(...next)) list = next;
-      const shown = spec.shown(hasGradientData(list));
+      const shown = spec.shown(list);
       container.classList.toggle('hd-hidden', !shown);
       if (!shown) {
         drawn.reset();
