@@ -7,7 +7,6 @@ until the data provider reports new data for it (its tags' largest step and
 wall time change); the rules are cheap and re-run per settings.
 """
 
-import collections
 import dataclasses
 import gzip
 import json
@@ -98,6 +97,15 @@ class RunAnalysis:
         self._array_bytes = self.steps.nbytes + sum(
             v.steps.nbytes + v.non_finite.nbytes + _array_bytes(v.stats.values()) for v in self.views
         ) + _array_bytes(self.wall_times.values())
+
+    def __getstate__(self):  # picklable, for worker processes (loading.analyse_logdir)
+        state = dict(self.__dict__)
+        del state["_json_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._json_lock = threading.Lock()
 
     def nbytes(self):
         """Estimated memory held: statistics arrays plus cached JSON and gzip."""

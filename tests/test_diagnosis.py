@@ -368,3 +368,19 @@ def test_reads_are_split_under_the_message_cap(tmp_path, monkeypatch):
 def test_settings_defaults_are_the_cached_markers(logdir):
     analysis = diagnosis.Diagnoser(logdir.provider).analysis(CTX, "", "a")
     assert analysis.markers() is analysis.markers(dict(rules.DEFAULTS))
+
+
+def test_worker_processes_give_the_same_analyses(tmp_path):
+    """``loading.analyse_logdir`` loads each run in its own process (the CLI's path)."""
+    for i, run in enumerate(("a", "nested/b")):
+        support.write_frames(str(tmp_path), run, frames(5, seed=i, scale=10.0 ** -i))
+    support.write_scalars(str(tmp_path), "scalars_only")
+    logdir = Logdir(tmp_path)
+    shared = diagnosis.Diagnoser(logdir.provider).analyses(CTX, "", ["a", "nested/b"], jobs=1)
+    for jobs in (1, 2):
+        separate = loading.analyse_logdir(str(tmp_path), jobs=jobs)
+        assert list(separate) == ["a", "nested/b"]  # the scalar-only run is left out
+        for run, analysis in separate.items():
+            assert analysis.document_json() == shared[run].document_json()
+    with pytest.raises(KeyError):
+        loading.analyse_logdir(str(tmp_path), runs=["nope"])
