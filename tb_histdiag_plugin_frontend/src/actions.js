@@ -70,7 +70,11 @@ export function createActions({ store, data, now = () => new Date() }) {
     if (mine !== token) return;
     const before = store.get();
     const changed = JSON.stringify(list) !== JSON.stringify(before.runs);
-    if (changed) store.set({ runs: list, colors: assignRunColors(list.map((r) => r.run)) });
+    if (changed) {
+      // counts filling in (a poll every second while runs are analysed) keep the colours: no chart redraws for them
+      const same = list.length === before.runs.length && list.every((r, i) => r.run === before.runs[i].run);
+      store.set(same ? { runs: list } : { runs: list, colors: assignRunColors(list.map((r) => r.run)) });
+    }
     if (!list.length) {
       store.set({ phase: 'empty', status: '' });
       return;
