@@ -162,14 +162,26 @@ def on_steps(series, stat, steps):
     return out
 
 
-def peer_median(matrix, row):
-    """Per column, the median of every row but ``row`` (NaN where none of them has a value)."""
-    others = np.delete(matrix, row, axis=0)
-    out = np.full(matrix.shape[1], np.nan)
-    has = np.isfinite(others).any(axis=0)
-    if has.any():
-        out[has] = np.nanmedian(others[:, has], axis=0)
-    return out
+def peer_medians(matrix):
+    """``[rows, cols]``: per column, the median of every other row's value (NaN where no other has one).
+
+    One sort per column instead of a median per row: a run's 200 layers over
+    5,000 steps cost a fraction of a second, not a minute.
+    """
+    rows, cols = matrix.shape
+    order = np.argsort(matrix, axis=0)  # NaN last
+    ordered = np.take_along_axis(matrix, order, axis=0)
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(rows)[:, None], (rows, cols)), axis=0)
+    own = np.isfinite(matrix)
+    others = np.isfinite(matrix).sum(axis=0)[None, :] - own  # how many other rows have a value
+
+    def at(q):  # q-th smallest of the others = q-th of the column, skipping the row's own value
+        index = np.where(own & (q >= rank), q + 1, q)
+        return np.take_along_axis(ordered, np.clip(index, 0, rows - 1), axis=0)
+
+    median = 0.5 * (at((others - 1) // 2) + at(others // 2))
+    return np.where(others > 0, median, np.nan)
 
 
 def ordinal_share(values, good):

@@ -6,7 +6,7 @@ every marker here has ``evidence_from: "gradients"``.
 
 import numpy as np
 
-from tb_histdiag_plugin.rules_base import aligned, fmt, grade, marker, peer_median, span_markers, spans
+from tb_histdiag_plugin.rules_base import aligned, fmt, grade, marker, peer_medians, span_markers, spans
 
 SOURCE = "gradients"
 # A gradient whose zero share is at least this is zero everywhere at the stored
@@ -162,9 +162,10 @@ def dead_units_from_gradients(run, settings):
     if len(bias) < MIN_DEAD_PEERS + 1:
         return []
     names, steps, zero = aligned(bias, "zero_fraction")
+    peers = peer_medians(zero)
     out = []
     for row, name in enumerate(names):
-        peer = peer_median(zero, row)
+        peer = peers[row]
         mine = zero[row]
         cond = (np.isfinite(mine) & np.isfinite(peer) & (mine > settings["dead_gradient_fraction"])
                 & (mine - peer >= settings["dead_gradient_margin"]))

@@ -143,12 +143,11 @@ def inferred_exploding_gradient(run, settings):
         if s.is_norm or len(finite) < 2 or not zero[finite[0]] < ZERO_INITIALISED or norm[finite[0]] <= 0:
             continue
         # Per step, growth over the smallest norm of the ``window`` logged steps before it.
-        jump = np.full(len(norm), np.nan)
-        for i in range(1, len(norm)):
-            before = norm[max(0, i - window):i]
-            before = before[np.isfinite(before) & (before > 0)]
-            if len(before) and np.isfinite(norm[i]):
-                jump[i] = norm[i] / before.min()
+        usable = np.where(np.isfinite(norm) & (norm > 0), norm, np.inf)
+        before = np.lib.stride_tricks.sliding_window_view(np.concatenate([np.full(window, np.inf), usable[:-1]]),
+                                                          window).min(axis=1)
+        with np.errstate(all="ignore"):
+            jump = np.where(np.isfinite(before) & np.isfinite(norm), norm / before, np.nan)
         cond = np.isfinite(jump) & (jump >= settings["inferred_exploding_factor"])
         first = s.steps[finite[0]]
 

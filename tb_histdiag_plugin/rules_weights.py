@@ -9,7 +9,7 @@ symmetric around zero, so the growth, shrink and centring rules skip them.
 import numpy as np
 
 from tb_histdiag_plugin.rules_base import (
-    aligned, fmt, grade, marker, on_steps, ordinal_share, peer_median, span_markers, spans)
+    aligned, fmt, grade, marker, on_steps, ordinal_share, peer_medians, span_markers, spans)
 
 SOURCE = "weights"
 # ``off_center`` judges only weights whose first logged |mean| / std is below
@@ -56,12 +56,13 @@ def stagnant_weights(run, settings, skip=()):
     # Every observed kernel and bias still: no layer is learning.
     nothing_learns = observed.any(axis=0) & (still_at | ~observed).all(axis=0) & ~bias_moves.any(axis=0)
     need = int(settings["stagnant_steps"])
+    peers = peer_medians(change)
     out = []
     for row, name in enumerate(names):
         if name in skip:
             continue
         mine = change[row]
-        peer = peer_median(change, row)
+        peer = peers[row]
         relative = observed[row] & np.isfinite(peer) & (peer > settings["stagnant_change"]) & (
             (mine <= settings["stagnant_change"]) | (mine < settings["stagnant_ratio"] * peer)) & ~bias_moves[row]
         valid = np.nonzero(observed[row])[0]

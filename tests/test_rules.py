@@ -71,6 +71,27 @@ def test_settings_module_is_the_one_rules_re_exports():
         settings.parse_settings({"vanishing_ratio": "2"})
 
 
+def test_peer_medians_leave_each_row_out():
+    from tb_histdiag_plugin.rules_base import peer_medians
+
+    m = np.array([[1.0, np.nan, 5.0],
+                  [2.0, 4.0, np.nan],
+                  [9.0, 6.0, np.nan]])
+    expected = np.array([[5.5, 5.0, np.nan],  # the median of rows 1 and 2; nothing but NaN left in column 2
+                         [5.0, 6.0, 5.0],
+                         [1.5, 4.0, 5.0]])
+    np.testing.assert_array_equal(peer_medians(m), expected)
+    rng = np.random.default_rng(0)
+    m = rng.normal(size=(7, 5))
+    m[rng.random(m.shape) < 0.3] = np.nan
+    for row in range(7):
+        others = np.delete(m, row, axis=0)
+        for col in range(5):
+            values = others[np.isfinite(others[:, col]), col]
+            want = np.median(values) if len(values) else np.nan
+            np.testing.assert_allclose(peer_medians(m)[row, col], want)
+
+
 # ------------------------------------------------------------ vanishing gradient (gradients)
 
 @pytest.mark.parametrize("ratio, severity", [
