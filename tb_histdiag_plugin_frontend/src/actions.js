@@ -161,6 +161,11 @@ export function createActions({ store, data, now = () => new Date() }) {
     store.set({ stat });
   }
 
+  /** TensorBoard's regex run filter (runnames.runFilter), shared by the sweep table and the run list. */
+  function setRunFilter(pattern) {
+    store.set({ runFilter: String(pattern || '') });
+  }
+
   /** Expand a collapsed block of the overview and the charts, or collapse it. */
   function toggleBlock(block) {
     const { expanded } = store.get();
@@ -205,7 +210,7 @@ export function createActions({ store, data, now = () => new Date() }) {
     const s = store.get();
     const settingsChanged = encodeState({ settings: next.settings }) !== encodeState({ settings: s.settings });
     store.set({ run: next.run, compare: next.compare, layer: next.layer, stat: next.stat, step: next.step,
-      settings: next.settings });
+      settings: next.settings, onlyMarked: next.onlyMarked, expanded: next.expanded });
     if (settingsChanged) data.forget('models');
     if (!store.get().runs.length) return;
     store.set(normaliseSelection(store.get()));
@@ -213,6 +218,6 @@ export function createActions({ store, data, now = () => new Date() }) {
   }
 
   return { refresh, reload, focusRun, toggleCompare, openDetail, closeDetail, setStep, setStepRange, clearStepRange,
-    setStat, toggleBlock, setOnlyMarked, toggleThresholds,
+    setRunFilter, setStat, toggleBlock, setOnlyMarked, toggleThresholds,
     applySettings, applyHashState, settle };
 }

@@ -1,6 +1,6 @@
 // View state <-> URL hash. Pure: works on strings.
 //
-// The hash looks like  #run=a&cmp=a&cmp=b&layer=dense_1&stat=grad_rms&step=40&role=gradient&set.vanishing_ratio=0.1
+// The hash looks like  #run=a&cmp=a&cmp=b&layer=dense_1&stat=grad_rms&step=40&marked=1&open=encoder.layer.3&set.vanishing_ratio=0.1
 // Names are user data, so every value goes through URLSearchParams encoding; runs are repeated keys (names may
 // hold commas).
 
@@ -11,6 +11,8 @@ export const DEFAULT_STATE = Object.freeze({
   stat: null, // heatmap statistic; null: the first of model.HEATMAP_DEFAULTS the run has
   step: null, // chosen step (gradient flow, histograms, tables); null = last
   settings: {}, // health-rule overrides, name -> string value
+  onlyMarked: false, // overview: only layers with markers
+  expanded: [], // blocks shown expanded (overview and charts)
 });
 
 export function encodeState(state) {
@@ -22,6 +24,8 @@ export function encodeState(state) {
   if (state.step !== null && state.step !== undefined && Number.isFinite(state.step)) {
     p.append('step', String(state.step));
   }
+  if (state.onlyMarked) p.append('marked', '1');
+  for (const b of state.expanded || []) p.append('open', b);
   const names = Object.keys(state.settings || {}).sort();
   for (const name of names) p.append('set.' + name, String(state.settings[name]));
   return p.toString();
@@ -30,7 +34,7 @@ export function encodeState(state) {
 export function decodeState(hash) {
   const text = String(hash || '').replace(/^#/, '');
   const p = new URLSearchParams(text);
-  const state = { ...DEFAULT_STATE, compare: [], settings: {} };
+  const state = { ...DEFAULT_STATE, compare: [], settings: {}, expanded: [] };
   const run = p.get('run');
   if (run) state.run = run;
   const seen = new Set();
@@ -47,6 +51,8 @@ export function decodeState(hash) {
   if (stat) state.stat = stat;
   const step = p.get('step');
   if (step !== null && /^-?\d+$/.test(step)) state.step = Number(step);
+  state.onlyMarked = p.get('marked') === '1';
+  for (const b of p.getAll('open')) if (b && !state.expanded.includes(b)) state.expanded.push(b);
   for (const [key, value] of p.entries()) {
     if (key.startsWith('set.') && key.length > 4 && value !== '') state.settings[key.slice(4)] = value;
   }

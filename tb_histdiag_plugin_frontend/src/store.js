@@ -4,7 +4,7 @@
 import { decodeState, encodeState } from './hashstate.js';
 
 /** The state keys the URL hash holds (hashstate.js encodes exactly these). */
-export const HASH_KEYS = Object.freeze(['run', 'compare', 'layer', 'stat', 'step', 'settings']);
+export const HASH_KEYS = Object.freeze(['run', 'compare', 'layer', 'stat', 'step', 'settings', 'onlyMarked', 'expanded']);
 
 /** The state before anything is loaded: the hash's view state plus what the app learns while running. */
 export function initialState(hash) {
@@ -22,8 +22,6 @@ export function initialState(hash) {
     settingsError: null,
     thresholdsOpen: false,
     thresholdMsg: null, // {text, error} after Apply / Reset
-    onlyMarked: false, // overview filter: only layers with markers
-    expanded: [], // overview: blocks shown expanded
   };
 }
 

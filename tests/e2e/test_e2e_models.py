@@ -108,6 +108,13 @@ def test_hundred_layer_run_fits_one_screen_with_blocks(e2e_tab):
     page.wait_for_function("() => document.querySelectorAll('#hd-overview tbody tr[data-key]').length === 1")
     assert layer_rows(page).first.get_attribute("data-key") == "bert.encoder.layer.0.attention.self.query"
     assert block_rows(page).count() == 1
+    # the filter and the open block are part of the URL: a reload shows the same rows
+    hash_ = page.evaluate("location.hash")
+    assert "marked=1" in hash_ and "open=bert.encoder.layer.0" in hash_
+    page.reload()
+    page.wait_for_selector("#histdiag[data-state=ready]")
+    assert page.locator("#hd-only-marked").is_checked()
+    assert layer_rows(page).evaluate_all("rs => rs.map(r => r.dataset.key)") == ["bert.encoder.layer.0.attention.self.query"]
     page.locator("#hd-only-marked").uncheck()
     page.wait_for_function("() => document.querySelectorAll('#hd-overview tbody tr[data-key]').length === 12")
     # Enter on the block row collapses it again
