@@ -563,6 +563,7 @@ def main(argv=None):
     parser.add_argument("--loaders", default=",".join(LOADERS))
     parser.add_argument("--data", default=os.path.join(HERE, ".data"))
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
+    parser.add_argument("--no-sweep", action="store_true", help="skip the scale benchmark (bench/sweep.py)")
     args = parser.parse_args(argv)
     loaders = [x for x in args.loaders.split(",") if x]
     started = time.perf_counter()
@@ -626,6 +627,10 @@ def main(argv=None):
         with open(os.path.join(args.out, "latest.md"), "w") as f:
             f.write(text)
         log("wrote %s and %s" % (os.path.join(args.out, "latest.json"), os.path.join(args.out, "latest.md")))
+    if not args.no_sweep:
+        import sweep
+
+        sweep.main((["--quick"] if args.quick else []) + ["--data", args.data, "--out", args.out])
     return 0
 
 
