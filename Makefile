@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 6006
+# TensorBoard listens on this address: localhost only by default; `HOST=0.0.0.0 make demo` shares it.
+HOST ?= localhost
 DEMO_LOGDIR ?= demo_logs
 FRONTEND := tb_histdiag_plugin_frontend
 BUNDLE := tb_histdiag_plugin/static/index.js
@@ -37,7 +39,7 @@ demo:
 	$(MAKE) setup
 	$(PY) -m tb_histdiag_plugin.demo --logdir $(DEMO_LOGDIR)
 	@echo "tb-histdiag demo: open http://localhost:$(PORT)/#histdiag"
-	$(VENV)/bin/tensorboard --logdir $(DEMO_LOGDIR) --port $(PORT) --bind_all
+	$(VENV)/bin/tensorboard --logdir $(DEMO_LOGDIR) --port $(PORT) --host $(HOST)
 
 bench: setup chromium
 	$(PY) bench/run_bench.py

@@ -91,16 +91,18 @@ class TensorBoardServer:
 
     ``load_fast`` picks the Rust data server; histograms are never downsampled
     (``--samples_per_plugin histograms=0``) so every logged step is served.
+    ``executable`` is another ``tensorboard`` (e.g. a fresh venv's).
     """
 
-    def __init__(self, logdir, load_fast=False, extra_args=(), env=None, reload_interval=1, log_path=None):
+    def __init__(self, logdir, load_fast=False, extra_args=(), env=None, reload_interval=1, log_path=None,
+                 executable=TENSORBOARD):
         self.logdir = logdir
         self.load_fast = load_fast
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.log_path = log_path or os.path.join(os.path.dirname(os.path.abspath(logdir)), "tb-%d.log" % self.port)
         self._log = open(self.log_path, "w")
-        args = [TENSORBOARD, "--logdir", logdir, "--port", str(self.port), "--host", "127.0.0.1",
+        args = [executable, "--logdir", logdir, "--port", str(self.port), "--host", "127.0.0.1",
                 "--load_fast=%s" % ("true" if load_fast else "false"), "--reload_interval", str(reload_interval),
                 "--samples_per_plugin", "histograms=0", *extra_args]
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))

@@ -9,6 +9,7 @@ import zipfile
 import pytest
 
 import synthetic
+from support import ROUTE, TensorBoardServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,17 +36,36 @@ def test_wheel_ships_the_bundle_and_api_doc(fresh_venv):
     assert "tb_histdiag_plugin/http_api.md" in names
 
 
-def test_tensorboard_lists_the_plugin_without_tensorflow(fresh_venv):
+def test_tensorboard_finds_the_entry_point_without_tensorflow(fresh_venv):
     _, venv = fresh_venv
     code = (
-        "import importlib.util, sys\n"
+        "import importlib.metadata, importlib.util\n"
         "assert importlib.util.find_spec('tensorflow') is None\n"
+        "points = [e.value for e in importlib.metadata.entry_points(group='tensorboard_plugins')\n"
+        "          if e.name == 'histdiag']\n"
+        "assert points == ['tb_histdiag_plugin.entry_point:HistDiagLoader'], points\n"
         "from tensorboard import default\n"
-        "plugins = default.get_dynamic_plugins()\n"
-        "names = [getattr(p, 'plugin_name', None) for p in plugins]\n"
+        "names = [getattr(p, 'plugin_name', None) for p in default.get_dynamic_plugins()]\n"
         "assert 'histdiag' in names, names\n"
     )
-    subprocess.run([str(venv / "bin" / "python"), "-c", code], check=True, timeout=300)
+    proc = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_the_installed_tensorboard_lists_and_serves_the_tab(fresh_venv, tmp_path):
+    _, venv = fresh_venv
+    logdir = tmp_path / "logs"
+    synthetic.write_run(str(logdir), "vanishing", synthetic.vanishing(steps=4))
+    server = TensorBoardServer(str(logdir), executable=str(venv / "bin" / "tensorboard"))
+    try:
+        listing = server.wait_listening()
+        assert listing["histdiag"]["loading_mechanism"] == {"type": "IFRAME",
+                                                            "module_path": "/data/plugin/histdiag/index.js"}
+        status, body, _ = server.get(ROUTE + "index.js")
+        assert status == 200 and "render" in body
+        assert [r["run"] for r in server.wait_for_runs(["vanishing"])["runs"]] == ["vanishing"]
+    finally:
+        server.close()
 
 
 def test_cli_in_the_fresh_venv(fresh_venv, tmp_path):
