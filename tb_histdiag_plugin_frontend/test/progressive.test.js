@@ -160,3 +160,11 @@ test('the step-range line: the window while one is set, else what the downsample
   assert.match(thin.text, /^Showing 3 of 5,000 logged steps/);
   assert.equal(stepRangeText(state(buildModel(doc({ downsampled: false, total_steps: 3 })), null)).mode, 'none');
 });
+
+test('setRunFilter keeps the regex text in the state, shared by the sweep table and the run list', async () => {
+  const { store, actions } = setup('', [[done('a', 0, 0)]]);
+  actions.setRunFilter('seed=(1|2)$');
+  assert.equal(store.get().runFilter, 'seed=(1|2)$');
+  actions.setRunFilter(null);
+  assert.equal(store.get().runFilter, '');
+});

@@ -171,12 +171,19 @@ def test_regex_filter_narrows_rows(sweep_tab):
     assert sorted(visible_runs(page)) == sorted("lr=%s,seed=3" % lr for lr in LRS)
     assert page.locator("#hd-sweep-count").inner_text().startswith("5 of 31 runs")
     assert page.locator("#hd-sweep-invalid").is_hidden()
+    # the run list on the left follows the same filter
+    page.wait_for_function("() => document.querySelectorAll('.hd-run').length === 5")
+    assert sorted(page.locator(".hd-run").evaluate_all("els => els.map(e => e.dataset.run)")) == sorted(
+        "lr=%s,seed=3" % lr for lr in LRS)
+    assert page.locator("#hd-runlist-filtered").inner_text() == "5 of 31 runs match the filter"
     box.fill("lr=0.3,seed=(")  # invalid: matches nothing and says so
     page.wait_for_function("() => document.querySelector('#hd-sweep').dataset.rows === '0'")
     assert page.locator("#hd-sweep-invalid").is_visible()
     assert box.get_attribute("aria-invalid") == "true"
     box.fill("")
     page.wait_for_function("(n) => document.querySelector('#hd-sweep').dataset.rows === String(n)", arg=len(ALL_RUNS))
+    assert page.locator(".hd-run").count() == len(ALL_RUNS)
+    assert page.locator("#hd-runlist-filtered").is_hidden()
     sweep_tab.assert_clean()
 
 

@@ -4,6 +4,7 @@ import { el, clear } from '../dom.js';
 import { countSeverities } from '../model.js';
 import { toNumber } from '../format.js';
 import { colorOf } from '../select.js';
+import { runFilter } from '../runnames.js';
 
 /**
  * Marker counts shown for a run: the listing's (null while the server is still analysing the run), or the loaded
@@ -18,12 +19,13 @@ export function runCounts(state, r) {
 
 export function mount(container, { actions }) {
   const list = el('ul', { class: 'hd-runlist', 'aria-label': 'Runs' });
+  const filtered = el('p', { class: 'hd-hint hd-hidden', id: 'hd-runlist-filtered' });
   container.append(el('h2', { text: 'Runs' }),
-    el('p', { class: 'hd-hint', text: 'Click a name to focus a run; tick boxes to compare runs.' }), list);
+    el('p', { class: 'hd-hint', text: 'Click a name to focus a run; tick boxes to compare runs.' }), filtered, list);
   let last = [];
   return {
     render(state) {
-      const inputs = [state.runs, state.compare, state.run, state.colors, state.settings, state.phase,
+      const inputs = [state.runs, state.compare, state.run, state.colors, state.settings, state.phase, state.runFilter,
         Object.keys(state.settings).length ? state.models : null];
       if (inputs.every((v, i) => Object.is(v, last[i]))) return;
       last = inputs;
@@ -37,7 +39,13 @@ export function mount(container, { actions }) {
           text: state.phase === 'loading' ? 'Loading…' : 'No runs with histograms.' }));
         return;
       }
-      for (const r of state.runs) {
+      // the sweep's regex filter (TensorBoard's semantics) narrows this list too
+      const filter = runFilter(state.runFilter);
+      const shown = state.runs.filter((r) => filter.test(r.run));
+      filtered.classList.toggle('hd-hidden', shown.length === state.runs.length);
+      filtered.textContent = filter.valid ? shown.length + ' of ' + state.runs.length + ' runs match the filter'
+        : 'Invalid regex: no run matches';
+      for (const r of shown) {
         const counts = runCounts(state, r);
         const checked = state.compare.includes(r.run);
         const cb = el('input', { type: 'checkbox', 'aria-label': 'Compare ' + r.run, checked });

@@ -212,11 +212,15 @@ export function mount(container, ctx) {
   container.appendChild(section);
 
   const onInput = () => {
-    pattern = filterInput.value;
+    if (ctx.actions.setRunFilter) ctx.actions.setRunFilter(filterInput.value); // shared with the run list
+    else applyFilter(filterInput.value);
+  };
+  function applyFilter(text) {
+    pattern = text;
     scroller.scrollTop = 0;
     scrollTop = 0;
     recompute();
-  };
+  }
   const onScroll = () => {
     if (frame) return;
     frame = requestAnimationFrame(() => {
@@ -371,6 +375,13 @@ export function mount(container, ctx) {
       focused = state.run || null;
       dark = Boolean(state.dark);
       section.classList.toggle('hd-hidden', list.length < 2); // a sweep needs two runs at least
+      const wanted = typeof state.runFilter === 'string' ? state.runFilter : pattern;
+      if (filterInput.value !== wanted && doc.activeElement !== filterInput) filterInput.value = wanted;
+      if (wanted !== pattern) {
+        runs = list;
+        applyFilter(wanted);
+        return;
+      }
       if (list === runs && last) {
         // the store changes often (progress, status): redraw only when focus or theme did
         if (focused !== drawnFocus || dark !== drawnDark) drawRows();
