@@ -15,6 +15,7 @@ into one ``[n_steps, K, 3]`` float64 array whose rows lie inside each step's
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -52,8 +53,22 @@ class Series:
 
 def supported(time_series):
     """Skip tags written in a histogram format newer than we understand."""
+    content = getattr(time_series, "plugin_content", None)
     try:
-        content = time_series.plugin_content
+        return _supported_content(content)
+    except TypeError:  # not bytes (unhashable or malformed): parse it uncached
+        return _parse_supported(content)
+
+
+@functools.lru_cache(maxsize=64)
+def _supported_content(content):
+    # Nearly every tag has the same (empty) metadata: ``/runs`` over 1,000
+    # runs x 75 tags then parses it once instead of 75,000 times.
+    return _parse_supported(content)
+
+
+def _parse_supported(content):
+    try:
         return histogram_metadata.parse_plugin_metadata(content).version <= 0
     except Exception:  # a malformed metadata blob: leave the tag out
         return False

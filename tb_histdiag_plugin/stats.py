@@ -200,12 +200,14 @@ def compact(buckets, n_rows):
     k2 = int(width.max()) if n else 0
     if n == 0 or k2 > 0.75 * k:
         return buckets, n_rows
+    # Each step's kept rows first, in order (a stable sort on "not kept"), then padding.
+    order = np.argsort(~keep, axis=1, kind="stable")[:, :k2]
+    out = np.take_along_axis(buckets, order[..., None], axis=1)
+    pad = np.arange(k2)[None, :] >= width[:, None]
     hi = buckets[np.arange(n), np.maximum(n_rows - 1, 0), 1]
-    out = np.zeros((n, k2, 3))
-    out[..., 0] = hi[:, None]
-    out[..., 1] = hi[:, None]
-    step_of, row_of = np.nonzero(keep)
-    out[step_of, (np.cumsum(keep, axis=1) - 1)[keep]] = buckets[step_of, row_of]
+    out[..., 0] = np.where(pad, hi[:, None], out[..., 0])
+    out[..., 1] = np.where(pad, hi[:, None], out[..., 1])
+    out[..., 2] = np.where(pad, 0.0, out[..., 2])
     return out, width.astype(np.int64)
 
 
