@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sweepRows, sortRows, rowWindow, profileBars } from '../src/views/sweep.js';
+import { sweepRows, sortRows, rowWindow, profileBars } from '../src/sweepTable.js';
 
 function run(name, critical, warning, extra) {
   return { run: name, tags: 6, layers: 3, first_step: 0, last_step: 40, critical, warning, info: critical === null ? null : 0,
