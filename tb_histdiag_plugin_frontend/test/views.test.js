@@ -1,7 +1,7 @@
 // The views' pure parts (no DOM needed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { visibleBadges, badgeTitle, summaryText } from '../src/views/overview.js';
+import { visibleBadges, badgeTitle, summaryText, allZero } from '../src/views/overview.js';
 import { sickLayers } from '../src/views/sick.js';
 import { statRows } from '../src/views/detail.js';
 import { readSettings, inputId } from '../src/views/thresholds.js';
@@ -26,6 +26,12 @@ test('overview badges: info hidden among many markers, at most four shown', () =
   assert.ok(v.shown.every((x) => x.severity !== 'info'));
   assert.equal(badgeTitle(m('warning', 'vanishing_gradient', { evidence_from: 'weights' })),
     'Vanishing gradient (warning, steps 0–9, inferred from weights): e');
+});
+
+test('a log sparkline of exact zeros is replaced by words', () => {
+  assert.equal(allZero([null, 0, 0]), true);
+  assert.equal(allZero([null, 0, 1e-9]), false);
+  assert.equal(allZero([null, NaN]), false);
 });
 
 test('evidence source phrases', () => {

@@ -28,12 +28,16 @@ def test_weights_only_run_shows_learning_flow_and_heatmap(e2e_tab):
     assert chart.get_attribute("data-empty") == "false"
     assert chart.get_attribute("data-points") == str(e2e_logs.N_LAYERS)
     assert page.evaluate(PAINTED_PIXELS, "#hd-learn-chart") > 500
+    assert chart.get_attribute("data-zeros") == "1"  # layer_0 never moved: drawn as a triangle at the floor
+    assert layer_rows(page).first.locator(".hd-unchanged").text_content() == "0: never changed"
+    assert layer_rows(page).nth(1).locator(".hd-unchanged").count() == 0
     assert "GradientHistograms" in page.locator("#hd-learn .hd-flow-note").text_content()
     # the heatmap defaults to a statistic the run has: weight change, null at the first logged step only
     heat = page.locator("#hd-heat-chart")
     assert heat.get_attribute("data-stat") == "weights_change_log"
     assert page.locator("#hd-heat-stat").input_value() == "weights_change_log"
     assert int(heat.get_attribute("data-cells")) == e2e_logs.N_LAYERS * (len(e2e_logs.STEPS) - 1)
+    assert heat.get_attribute("data-zeros") == str(len(e2e_logs.STEPS) - 1)  # layer_0's cells: unchanged
     assert page.evaluate(PAINTED_PIXELS, "#hd-heat-chart") > 5000
     # the same step slider as gradient flow, kept in the URL
     slider = page.locator("#hd-learn-step")

@@ -52,6 +52,7 @@ export function mount(container, { actions, win }) {
       chartDiv.style.height = height + 'px';
       chartDiv.dataset.cells = String(matrix.data.length);
       chartDiv.dataset.rows = String(matrix.rows.length);
+      chartDiv.dataset.zeros = String(matrix.zeros.size);
       chartDiv.dataset.stat = stat;
       const c = chart.get();
       c.resize();

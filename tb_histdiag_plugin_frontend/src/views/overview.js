@@ -42,11 +42,18 @@ function badge(m, text) {
     'data-from': m.evidence_from || null, text: text || markerTitle(m.kind) });
 }
 
+/** True when every finite value is exactly 0 (a log sparkline would be blank: say so instead). */
+export function allZero(values) {
+  const finite = values.filter((v) => v !== null && Number.isFinite(v));
+  return finite.length > 0 && finite.every((v) => v === 0);
+}
+
 function sparkCells(get) {
   const sparks = [];
   const cells = SPARKS.map(([role, stat, log]) => {
     const values = get(role, stat, log);
     if (!values) return el('td', null, el('span', { class: 'hd-hint', text: '—' }));
+    if (log && allZero(values)) return el('td', null, el('span', { class: 'hd-hint hd-unchanged', text: '0: never changed' }));
     const canvas = el('canvas', { class: 'hd-spark', width: '120', height: '24', 'aria-label': ROLE_LABELS[role] + ' ' + stat + ' over steps' });
     sparks.push([canvas, values, log]);
     return el('td', null, canvas);

@@ -52,6 +52,7 @@ export function mountProfile(container, { actions, win }, spec) {
       const d = profileData(state, list, spec);
       chartDiv.dataset.empty = d.hasAny ? 'false' : 'true';
       chartDiv.dataset.points = String(d.axis.length);
+      chartDiv.dataset.zeros = String(d.runs.reduce((n, r) => n + r.points.filter((p) => p && p.value === 0).length, 0));
       note.classList.toggle('hd-hidden', d.hasAny && !spec.alwaysNote);
       const c = chart.get();
       c.resize();
