@@ -32,20 +32,21 @@ function diagnostics(run) {
   const layers = [];
   const all = [];
   for (let d = 0; d < 8; d++) {
-    const name = 'dense_' + d;
+    const name = 'block_' + (d >> 2) + '.dense_' + (d % 4);
     const tags = { weights: name + '/kernel', bias: name + '/bias', gradient: name + '/kernel/grad', activation: null };
-    layers.push({ name, depth: d, tags });
-    all.push(series(tags.weights, name, 'weights', 0.1, steps), series(tags.bias, name, 'bias', 0.01, steps),
-      series(tags.gradient, name, 'gradient', run === 'vanishing' ? 10 ** (d - 8) : 1e-3, steps));
+    layers.push({ name, depth: d, tags, block: 'block_' + (d >> 2) });
+    all.push(series(tags.weights, name, 'weights', 0.1, steps), series(tags.bias, name, 'bias', 0.01, steps));
+    if (run !== 'weights_only') all.push(series(tags.gradient, name, 'gradient', run === 'vanishing' ? 10 ** (d - 8) : 1e-3, steps));
   }
-  const markers = run === 'vanishing' ? [{ kind: 'vanishing_gradient', severity: 'critical', tag: 'dense_0/kernel/grad',
-    layer: 'dense_0', first_step: 0, last_step: 490, evidence: 'gradient RMS 1e-8 is 1e-7 of dense_7 (mock)' }] : [];
-  return { run, layers, series: all, markers, settings: {} };
+  const markers = run === 'healthy' ? [] : [{ kind: 'vanishing_gradient', severity: run === 'vanishing' ? 'critical' : 'warning',
+    tag: 'block_0.dense_0/kernel' + (run === 'vanishing' ? '/grad' : ''), layer: 'block_0.dense_0', first_step: 0, last_step: 490,
+    evidence: 'mock evidence', evidence_from: run === 'vanishing' ? 'gradients' : 'weights' }];
+  return { run, layers, series: all, markers, settings: {}, ungrouped: [] };
 }
 
 const ROUTES = {
-  runs: () => ({ runs: ['healthy', 'vanishing'].map((run) => ({ run, tags: 24, layers: 8, first_step: 0, last_step: 490,
-    critical: run === 'vanishing' ? 1 : 0, warning: 0 })) }),
+  runs: () => ({ runs: ['healthy', 'vanishing', 'weights_only'].map((run) => ({ run, tags: 24, layers: 8, first_step: 0,
+    last_step: 490, critical: run === 'vanishing' ? 1 : 0, warning: run === 'weights_only' ? 1 : 0, status: 'done' })) }),
   settings: () => ({ settings: [{ name: 'vanishing_ratio', default: 0.01, min: 0, max: 1, description: 'mock', source: 'mock' }] }),
   diagnostics: (q) => diagnostics(q.get('run')),
   histogram: (q) => ({ run: q.get('run'), tag: q.get('tag'), step: Number(q.get('step')), wall_time: 1.7e9,
