@@ -30,11 +30,8 @@ import gzip
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -44,8 +41,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, REPO)
 sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.join(REPO, "tests"))
 
 import logdir as bench_logdir  # noqa: E402  (sets TensorBoard's TF stub first)
+import support  # noqa: E402  (the tests' helpers: free ports, JSON fetches, TensorBoard servers)
 
 from tb_histdiag_plugin import loading  # noqa: E402,F401  (the TF stub, as the CLI)
 from tb_histdiag_plugin import diagnosis, reading, rules, stats  # noqa: E402
@@ -58,7 +57,6 @@ from tensorboard.data import provider as tb_provider  # noqa: E402
 from tensorboard.plugins import base_plugin  # noqa: E402
 from tensorboard.plugins.histogram import histograms_plugin  # noqa: E402
 
-TENSORBOARD = os.path.join(os.path.dirname(sys.executable), "tensorboard")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -99,12 +97,6 @@ def children(pid):
     return out
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get(url, headers=None, timeout=600):
     """``(seconds, status, body bytes)``; the time includes reading the whole body."""
     req = urllib.request.Request(url, headers=headers or {})
@@ -117,32 +109,20 @@ def get(url, headers=None, timeout=600):
     return time.perf_counter() - t0, status, body
 
 
-def get_json(url, timeout=60):
-    _, status, body = get(url, timeout=timeout)
-    if status != 200:
-        raise RuntimeError("GET %s: %s %s" % (url, status, body[:300]))
-    return json.loads(body)
+get_json = support.get_json
 
 
 def quote(text):
     return urllib.parse.quote(text, safe="")
 
 
-class Server:
-    """A real ``tensorboard`` process on loopback."""
+class Server(support.TensorBoardServer):
+    """A real ``tensorboard`` process on loopback that loads once (``--reload_interval 0``)."""
 
     def __init__(self, logdir, loader, workdir):
         self.loader = loader
-        self.port = free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.log_path = os.path.join(workdir, "tensorboard-%s.log" % loader)
-        self._log = open(self.log_path, "w")
-        args = [TENSORBOARD, "--logdir", logdir, "--port", str(self.port), "--host", "127.0.0.1",
-                "--load_fast=%s" % ("true" if loader == "rust" else "false"), "--reload_interval", "0",
-                "--samples_per_plugin", "histograms=0"]
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-        self.started = time.perf_counter()
-        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        super().__init__(logdir, load_fast=loader == "rust", reload_interval=0,
+                         log_path=os.path.join(workdir, "tensorboard-%s.log" % loader))
         self.load_seconds = None
 
     @property
@@ -154,9 +134,7 @@ class Server:
 
     def loaded(self, expected):
         """Every run's file read to its end (its closing scalar is served)."""
-        if self.process.poll() is not None:
-            with open(self.log_path) as f:
-                raise RuntimeError("tensorboard (%s) exited:\n%s" % (self.loader, f.read()[-3000:]))
+        self.check_alive()
         try:
             tags = get_json(self.url + "/data/plugin/scalars/tags", timeout=30)
         except (OSError, RuntimeError, ValueError):
@@ -165,14 +143,6 @@ class Server:
         if done and self.load_seconds is None:
             self.load_seconds = time.perf_counter() - self.started
         return done
-
-    def close(self):
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self._log.close()
 
 
 def python_provider(logdir):
