@@ -51,7 +51,7 @@ def stagnant_weights(run, settings, skip=()):
     bias_moves = np.zeros_like(still_at)
     for row, name in enumerate(names):
         if name in biases:
-            bias_moves[row] = on_steps(biases[name], "change", steps) > settings["stagnant_change"]
+            bias_moves[row] = _moves(biases[name], settings["stagnant_change"], steps)
     observed = np.isfinite(change)
     # Every observed kernel and bias still: no layer is learning.
     nothing_learns = observed.any(axis=0) & (still_at | ~observed).all(axis=0) & ~bias_moves.any(axis=0)
@@ -88,6 +88,21 @@ def stagnant_weights(run, settings, skip=()):
                 evidence += "; no layer of the run is learning (every logged weight and bias is still)"
             out.append(marker("stagnant_weights", severity, weights[name], steps[a], steps[b], evidence, SOURCE))
     return out
+
+
+def _moves(s, still, steps):
+    """Per step of ``steps``: did ``s`` move since its previous logged step?
+
+    By its change, or, where that is undefined (a single value or a constant
+    tensor has no spread, like a one-output layer's bias), by its mean.
+    """
+    mean = s.stats["mean"]
+    with np.errstate(all="ignore"):
+        shift = np.abs(np.diff(mean, prepend=np.nan)) / np.maximum(np.abs(mean), np.finfo(float).tiny)
+    moved = (s.stats["change"] > still) | (~np.isfinite(s.stats["change"]) & (shift > still))
+    at = np.full(len(steps), False)
+    at[np.searchsorted(steps, s.steps)] = moved
+    return at
 
 
 def _runs_of(mask, need):

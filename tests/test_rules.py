@@ -275,6 +275,13 @@ def test_stagnant_when_no_layer_learns_is_critical():
     # A bias that still moves: that layer learns, so neither it nor the run is still (in either reading).
     run = run_of(*kernels(0.0, 0.0, 0.0, bias_change=[1e-3, 0.0, 0.0]))
     assert found(run, "stagnant_weights") == [("stagnant_weights", name, "warning", "weights") for name in ("l1", "l2")]
+    # A one-value bias has no spread (change undefined): its mean says whether it moves.
+    single = view("l2/bias", "l2", "bias", change=np.nan, mean=np.linspace(0.1, 0.2, STEPS), count=1.0)
+    run = run_of(*kernels(0.0, 0.0, 0.0), single)
+    assert found(run, "stagnant_weights") == [("stagnant_weights", name, "warning", "weights") for name in ("l0", "l1")]
+    single = view("l2/bias", "l2", "bias", change=np.nan, mean=0.1, count=1.0)
+    run = run_of(*kernels(0.0, 0.0, 0.0), single)
+    assert [m[2] for m in found(run, "stagnant_weights")] == ["critical"] * 3
 
 
 def test_biases_moving_while_kernels_barely_do_is_healthy():
