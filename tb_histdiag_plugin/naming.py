@@ -62,6 +62,8 @@ _QUALIFIED_RE = re.compile(r"^(?:\w*[^\d_]_)?(?P<word>weight|bias)(?:_\w+)?$", r
 _COMPACT_RE = re.compile(
     r"^(?P<grad>d)?(?P<word>[Ww]|b)(?P<rest>\d+)$|^(?P<word2>weights|biases|[Ww]|b)_(?P<rest2>\w+)$")
 _GRAD_SUFFIX_RE = re.compile(r"^(?P<base>.+?)_(?:grads?|gradients?)$", re.IGNORECASE)
+# Activation words that name a collection of tensors, never a layer of its own.
+_ACT_COLLECTIONS = frozenset({"activations", "acts", "outputs", "pre_activations", "preactivations"})
 _ACT_SUFFIX_RE = re.compile(r"^(?P<base>.+?)_(?:activations?|acts?|outputs?|out(?:_\d+)?|pre_?activations?)$",
                             re.IGNORECASE)
 _CELL_RE = re.compile(r"^(?P<base>.+?)_cell(?:_\d+)?$")
@@ -183,6 +185,14 @@ def _parse(tag):
             lowers[-1] = texts[-1].lower()
     last_param = _param_word(texts[-1])
     if not last_param:
+        # Collection words first, at either end: in ``activations/act`` the
+        # layer is ``act``, in ``output/activations`` it is ``output``.
+        while len(texts) > 1 and lowers[-1] in _ACT_COLLECTIONS:
+            del seps[-1], texts[-1], lowers[-1]
+            is_act = True
+        while len(texts) > 1 and lowers[0] in _ACT_COLLECTIONS:
+            del seps[0], texts[0], lowers[0]
+            is_act = True
         while len(texts) > 1 and lowers[-1] in _ACT_WORDS:
             del seps[-1], texts[-1], lowers[-1]
             is_act = True

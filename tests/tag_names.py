@@ -84,6 +84,10 @@ ROWS = [
     ("seed", "layer1/weights_gradient", "layer1", G, W, "weights", False),
     ("tf2", "layer1/weights", "layer1", W, W, "weights", False),
     ("tf2", "activations/dense", "dense", A, "", "", False),
+    # Layers named like activation words (torch modules ``act``, ``out``).
+    ("torch", "activations/act", "act", A, "", "", False),
+    ("torch", "activations/out", "out", A, "", "", False),
+    ("tf2", "output/activations", "output", A, "", "", False),
     ("tf2", "dense/kernel/grad", "dense", G, W, "kernel", False),
     ("slim", "conv1/weights", "conv1", W, W, "weights", False),
     ("slim", "conv1/biases", "conv1", B, B, "biases", False),
