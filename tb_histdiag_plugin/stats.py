@@ -103,25 +103,29 @@ def segments(buckets, n_rows):
     z = np.clip(0.0, left, right)
     with np.errstate(divide="ignore", invalid="ignore"):
         share_low = np.where(width > 0, (z - left) / width, 1.0)
-    a = np.stack([where, left, z, where], axis=-1)
-    b = np.stack([where, z, right, where], axis=-1)
-    m = np.stack([atom, rest * share_low, rest * (1.0 - share_low), np.zeros_like(atom)], axis=-1)
-    # Order matters for the CDF: an atom at the left edge comes before the row's
-    # uniform part, an atom at the right edge after it, an atom at zero between.
+    low, high = rest * share_low, rest * (1.0 - share_low)
+    # Four slots per row, in CDF order: an atom at the left edge comes before
+    # the row's uniform part, an atom at the right edge after it, and an atom
+    # at zero between the two uniform halves (below and above zero).  Written
+    # slot by slot into one array: no stacking of temporaries.
     at_right = (~holds_zero) & (~first) & last & (~point)
-    m[..., 3] = np.where(at_right, m[..., 0], 0.0)
-    m[..., 0] = np.where(at_right, 0.0, m[..., 0])
     at_zero = holds_zero & ~point
-    # An atom at zero sits between the two uniform halves: move it to slot 1.5
-    # by swapping it in after the lower half.
-    a_z = np.stack([left, z, z, right], axis=-1)
-    b_z = np.stack([z, z, right, right], axis=-1)
-    m_z = np.stack([rest * share_low, atom, rest * (1.0 - share_low), np.zeros_like(atom)], axis=-1)
-    sel = at_zero[..., None]
-    a = np.where(sel, a_z, a)
-    b = np.where(sel, b_z, b)
-    m = np.where(sel, m_z, m)
-    m = np.where(real[..., None], m, 0.0)
+    a = np.empty((n, k, 4))
+    b = np.empty((n, k, 4))
+    m = np.empty((n, k, 4))
+    a[..., 0] = np.where(at_zero, left, where)
+    b[..., 0] = np.where(at_zero, z, where)
+    m[..., 0] = np.where(at_zero, low, np.where(at_right, 0.0, atom))
+    a[..., 1] = np.where(at_zero, z, left)
+    b[..., 1] = z
+    m[..., 1] = np.where(at_zero, atom, low)
+    a[..., 2] = z
+    b[..., 2] = right
+    m[..., 2] = high
+    a[..., 3] = np.where(at_zero, right, where)
+    b[..., 3] = a[..., 3]
+    m[..., 3] = np.where(at_right, atom, 0.0)
+    m *= real[..., None]
     return a.reshape(n, 4 * k), b.reshape(n, 4 * k), m.reshape(n, 4 * k)
 
 
@@ -232,10 +236,30 @@ def series_stats(buckets, n_rows):
     return {name: np.concatenate([p[name] for p in parts]) for name in STAT_NAMES}
 
 
+def _massive(a, b, m):
+    """The segments that hold mass, in order, then empty padding.
+
+    ``segments`` gives every row four slots, and most slots hold nothing (no
+    atom, nothing below zero): a TF2 step of 30 buckets has ~35 massive
+    segments out of 120.  Slots without mass change no moment, and the CDF
+    inversion never stops in one (the search finds the first segment whose
+    cumulative mass reaches the level), so dropping them changes nothing but
+    the amount of work in ``_block_stats``.
+    """
+    keep = m > 0
+    width = keep.sum(axis=1)
+    s = max(1, int(width.max()) if len(width) else 1)
+    if s > 0.75 * m.shape[1]:
+        return a, b, m
+    order = np.argsort(~keep, axis=1, kind="stable")[:, :s]
+    a, b, m = (np.take_along_axis(x, order, axis=1) for x in (a, b, m))
+    return a, b, np.where(np.arange(s)[None, :] < width[:, None], m, 0.0)
+
+
 def _block_stats(buckets, n_rows):
     """``series_stats`` of one block of steps, in one vectorised pass."""
     n = buckets.shape[0]
-    a, b, m = segments(buckets, n_rows)
+    a, b, m = _massive(*segments(buckets, n_rows))
     total = m.sum(axis=1)
     valid = total > 0
     safe = np.where(valid, total, 1.0)
