@@ -70,9 +70,9 @@ RUNS = {
         "description": "The same 10-layer sigmoid MLP and SGD logged only by Keras' stock "
                        "TensorBoard(histogram_freq=1) callback, which writes weights and no gradients (run "
                        "'weights_only_sigmoid/train'). The textbook signature is in the weights: the input-side "
-                       "layers stay bit-identical from epoch to epoch while the change grows by orders of magnitude "
-                       "towards the output, so vanishing gradients are inferred from the weights (a warning that "
-                       "says how to confirm with gradient histograms).",
+                       "layers stay (nearly) bit-identical from epoch to epoch while the change grows by orders of "
+                       "magnitude towards the output, so vanishing gradients are inferred from the weights (a "
+                       "warning that says how to confirm with gradient histograms).",
     },
     "exploding_lr": {
         "expect": ["exploding_gradient", "non_finite"],
@@ -124,10 +124,10 @@ RUNS = {
     "off_center_no_bias": {
         "expect": ["off_center"],
         "framework": "torch",
-        "description": "A ReLU MLP without biases on all-positive inputs (like pixel intensities in [0, 1]) fitting "
-                       "a target around 4: with no bias to carry the offset, every output weight is pushed the "
-                       "same way and the weights, initialised symmetric around zero, end up several standard "
-                       "deviations off centre.",
+        "description": "A sigmoid MLP whose output layer has no bias, fitting an unstandardised target around 10: "
+                       "with no bias to carry the offset, and every sigmoid feature near 0.5, each output weight is "
+                       "pushed the same way, so the weights, initialised symmetric around zero, end up several "
+                       "standard deviations off centre.",
     },
     "weight_clipping": {
         "expect": ["clipped_values"],

