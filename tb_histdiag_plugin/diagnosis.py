@@ -75,14 +75,16 @@ class RunAnalysis:
         depth = {layer["name"]: layer["depth"] for layer in layers}
         self.views = []
         self.infos = {}
-        for tag in sorted(series, key=lambda t: (depth.get(tag_infos[t].layer, _NO_DEPTH), t)):
+        tags = sorted(series, key=lambda t: (depth.get(tag_infos[t].layer, _NO_DEPTH), t))
+        all_stats = stats.many_series_stats([(series[t].buckets, series[t].n_rows) for t in tags])
+        for tag, tag_stats in zip(tags, all_stats):
             s = series[tag]
             info = tag_infos[tag]
             self.infos[tag] = info
             self.views.append(_series_view(
                 tag=tag, layer=info.layer, depth=depth.get(info.layer, -1), role=info.role,
                 param=info.param, param_name=getattr(info, "param_name", ""), norm=bool(getattr(info, "norm", False)),
-                steps=s.steps, non_finite=s.non_finite, stats=stats.series_stats(s.buckets, s.n_rows)))
+                steps=s.steps, non_finite=s.non_finite, stats=tag_stats))
         ungrouped = getattr(layers_mod, "ungrouped", None)
         self.ungrouped = ungrouped(tag_infos) if ungrouped else sorted(t for t, i in tag_infos.items() if not i.layer)
         self.wall_times = {tag: s.wall_times for tag, s in series.items()}

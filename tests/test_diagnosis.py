@@ -384,3 +384,17 @@ def test_worker_processes_give_the_same_analyses(tmp_path):
             assert analysis.document_json() == shared[run].document_json()
     with pytest.raises(KeyError):
         loading.analyse_logdir(str(tmp_path), runs=["nope"])
+
+
+def test_many_series_at_once_equal_one_by_one(tmp_path):
+    """A run's series are computed stacked (``stats.many_series_stats``): same numbers."""
+    rng = np.random.default_rng(4)
+    support.write_frames(str(tmp_path), "run", [(s, {
+        "a": rng.normal(0, 1, 300), "b": rng.normal(s, 0.1, 300), "c": np.maximum(rng.normal(0, 1, 300), 0)})
+        for s in range(40)])
+    series = reading.read_run(Logdir(tmp_path).provider, CTX, "", "run", ["a", "b", "c"])
+    pairs = [(series[t].buckets, series[t].n_rows) for t in "abc"]
+    for one, many in zip([stats.series_stats(*p) for p in pairs], stats.many_series_stats(pairs)):
+        for name in stats.STAT_NAMES:
+            np.testing.assert_allclose(many[name], one[name], rtol=1e-12, atol=0, equal_nan=True, err_msg=name)
+        assert np.isnan(many["change"][0]) and np.isfinite(many["change"][1:]).all()
