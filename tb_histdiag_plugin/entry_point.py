@@ -19,9 +19,11 @@ class HistDiagLoader(base_plugin.TBLoader):
             "--histdiag_cache_mb", type=int, default=1024, metavar="MB",
             help="histdiag: memory budget of the analyses cache in MB (least recently used runs are "
                  "dropped beyond it; default 1024)")
+        # One by default: on 2 cores a second thread made a 40-run sweep 20% slower under the
+        # Python loader and no faster under the Rust one (GIL-bound reads; bench/README.md).
         parser.add_argument(
-            "--histdiag_jobs", type=int, default=0, metavar="N",
-            help="histdiag: runs analysed at a time in the background (default 0: every core)")
+            "--histdiag_jobs", type=int, default=1, metavar="N",
+            help="histdiag: runs analysed at a time in the background, on threads (default 1; 0: one per core)")
 
     def load(self, context):
         from tb_histdiag_plugin import plugin
