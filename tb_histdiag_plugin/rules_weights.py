@@ -192,15 +192,21 @@ def clipped_values(run, settings):
         with np.errstate(invalid="ignore"):
             at_min = np.where(st["min"] != 0, st["min_fraction"], 0.0)
             at_max = np.where(st["max"] != 0, st["max_fraction"], 0.0)
-            share = np.fmax(at_min, at_max)
+            # A clip to [-c, c] piles values at both bounds: the share clipped
+            # is the two piles together, not the larger one.
+            share = np.nan_to_num(at_min) + np.nan_to_num(at_max)
+            share = np.where(np.isnan(at_min) & np.isnan(at_max), np.nan, share)
             enough = (share * st["count"] >= CLIPPED_MIN_VALUES) & (st["std"] > 0)
         cond = np.isfinite(share) & enough & (share >= settings["clipped_fraction"])
 
         def evidence(k, s=s, st=st, at_min=at_min, at_max=at_max, share=share):
-            where = ("minimum %s" % fmt(st["min"][k]) if at_min[k] >= at_max[k]
-                     else "maximum %s" % fmt(st["max"][k]))
-            return "%s%% of the %s values sit exactly at the %s at step %d" % (fmt(100 * share[k]), s.role, where,
-                                                                              s.steps[k])
+            piles = []
+            if at_min[k] > 0:
+                piles.append("%s%% at the minimum %s" % (fmt(100 * at_min[k]), fmt(st["min"][k])))
+            if at_max[k] > 0:
+                piles.append("%s%% at the maximum %s" % (fmt(100 * at_max[k]), fmt(st["max"][k])))
+            return "%s%% of the %s values sit exactly at a bound at step %d (%s)" % (
+                fmt(100 * share[k]), s.role, s.steps[k], ", ".join(piles))
 
         out.extend(span_markers("clipped_values", s, cond, share,
                                 lambda v: grade(v, settings["clipped_warning_fraction"]), evidence))

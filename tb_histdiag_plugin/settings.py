@@ -120,7 +120,7 @@ SETTINGS = (
     Setting("off_center_warning_ratio", 3.0, 0.0, 1e6,
             "|mean| / std at which off-centre weights are a warning", "the whole distribution on one side of zero"),
     Setting("clipped_fraction", 0.05, 0.0, 1.0,
-            "share of values piled exactly at the minimum or maximum (info)",
+            "share of values piled exactly at the minimum and maximum together (info)",
             "hard clipping or a max-norm constraint (Srivastava et al. 2014) leaves such piles"),
     Setting("clipped_warning_fraction", 0.5, 0.0, 1.0,
             "share at the bounds at which clipping is a warning", "most values clipped"),

@@ -368,6 +368,16 @@ def test_clipped_values_edges(share, severity):
     assert found(run_of(clipped(share, role="gradient")), "clipped_values") == expected
 
 
+@pytest.mark.parametrize("low, high, severity", [(0.24, 0.25, "info"), (0.25, 0.25, "warning"), (0.03, 0.02, "info"),
+                                                 (0.02, 0.02, None)])
+def test_clipped_values_adds_both_bounds(low, high, severity):
+    # A clip to [-c, c] piles values at both ends: 25% + 25% is half the values.
+    v = view("l0/kernel", "l0", "weights", "weights", min=-0.5, max=0.5, std=0.2, mean=0.0, l2_norm=1.0,
+             change=1e-3, count=1000.0, max_fraction=high, min_fraction=low)
+    expected = [("clipped_values", "l0", severity, "weights")] if severity else []
+    assert found(run_of(v), "clipped_values") == expected
+
+
 @pytest.mark.parametrize("count, fires", [(199.0, False), (200.0, True)])
 def test_clipped_needs_ten_values_in_the_pile(count, fires):
     assert bool(found(run_of(clipped(0.05, count=count)), "clipped_values")) == fires
