@@ -99,7 +99,7 @@ class HistDiagPlugin(base_plugin.TBPlugin):
     def __init__(self, context):
         flags = context.flags
         cache_mb = getattr(flags, "histdiag_cache_mb", None)
-        jobs = getattr(flags, "histdiag_jobs", 1)  # the flag's default (entry_point.py)
+        jobs = getattr(flags, "histdiag_jobs", 0)  # 0 or None: one thread per core
         self._diagnoser = diagnosis.Diagnoser(
             context.data_provider,
             cache_mb=diagnosis.DEFAULT_CACHE_MB if cache_mb is None else cache_mb,
