@@ -15,7 +15,7 @@ import threading
 
 import numpy as np
 
-from tb_histdiag_plugin import cache, downsample, parallel, reading, result, rules, stats
+from tb_histdiag_plugin import cache, downsample, parallel, reading, rules, severity, stats
 from tb_histdiag_plugin import layers as layers_mod
 
 
@@ -215,14 +215,14 @@ class RunAnalysis:
         return {"source": source, "values": values}
 
     def summary(self):
-        worst = result.worst(self._default_markers)
+        worst = severity.worst(self._default_markers)
         return {
             "run": self.run,
             "tags": len(self.views),
             "layers": len(self.layers),
             "first_step": int(self.steps[0]) if len(self.steps) else None,
             "last_step": int(self.steps[-1]) if len(self.steps) else None,
-            **result.counts(self._default_markers),
+            **severity.counts(self._default_markers),
             "status": "done",
             "worst": {k: worst[k] for k in ("kind", "severity", "layer")} if worst else None,
             "profile": self.profile(),

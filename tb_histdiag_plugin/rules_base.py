@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 
-from tb_histdiag_plugin.result import SEVERITY_RANK
+from tb_histdiag_plugin.severity import SEVERITY_RANK
 
 # A condition must hold on this many logged steps in a row to make a marker
 # (or on every step of a shorter series): one odd step is noise, not a trend.
