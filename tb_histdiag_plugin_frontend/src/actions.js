@@ -172,6 +172,11 @@ export function createActions({ store, data, now = () => new Date() }) {
     store.set({ expanded: expanded.includes(block) ? expanded.filter((b) => b !== block) : [...expanded, block] });
   }
 
+  /** Fold the sweep table to its header line, or unfold it (kept in the URL hash). */
+  function toggleSweep(collapsed) {
+    store.set({ sweepCollapsed: collapsed === undefined ? !store.get().sweepCollapsed : Boolean(collapsed) });
+  }
+
   function setOnlyMarked(on) {
     store.set({ onlyMarked: Boolean(on) });
   }
@@ -210,7 +215,8 @@ export function createActions({ store, data, now = () => new Date() }) {
     const s = store.get();
     const settingsChanged = encodeState({ settings: next.settings }) !== encodeState({ settings: s.settings });
     store.set({ run: next.run, compare: next.compare, layer: next.layer, stat: next.stat, step: next.step,
-      settings: next.settings, onlyMarked: next.onlyMarked, expanded: next.expanded });
+      settings: next.settings, onlyMarked: next.onlyMarked, expanded: next.expanded,
+      sweepCollapsed: Boolean(next.sweepCollapsed) });
     if (settingsChanged) data.forget('models');
     if (!store.get().runs.length) return;
     store.set(normaliseSelection(store.get()));
@@ -218,6 +224,6 @@ export function createActions({ store, data, now = () => new Date() }) {
   }
 
   return { refresh, reload, focusRun, toggleCompare, openDetail, closeDetail, setStep, setStepRange, clearStepRange,
-    setRunFilter, setStat, toggleBlock, setOnlyMarked, toggleThresholds,
+    setRunFilter, setStat, toggleBlock, toggleSweep, setOnlyMarked, toggleThresholds,
     applySettings, applyHashState, settle };
 }

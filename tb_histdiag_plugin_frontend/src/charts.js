@@ -19,6 +19,36 @@ export const ZOOM_FROM = 40;
 
 export { echarts };
 
+/** The step-axis dataZoom components' ids start with this (views/parts.js stepZoom reads their window back). */
+export const STEP_ZOOM_ID = 'hd-step-';
+let zoomGeneration = 0;
+
+/**
+ * Redraw a chart with a new option, keeping its tooltip component: a notMerge setOption disposes the tooltip while
+ * its "keep showing" timer is pending, which throws in ECharts 5.6 when the redraw comes while the pointer is over
+ * the chart (apache/echarts#19827, #20335) — exactly what a zoom that loads a new window does.
+ */
+export function redraw(chart, option) {
+  chart.setOption(option, { replaceMerge: ['grid', 'xAxis', 'yAxis', 'series', 'dataZoom', 'visualMap'] });
+}
+
+/**
+ * Zoom on the x (step) axis: a slider under the axis (drag its handles or its middle) and, inside the plot, drag to
+ * move and Ctrl+wheel to zoom (a plain wheel keeps scrolling the page). win: [i, j] category indices to show, or
+ * null for every step. place: {left, right, bottom} of the slider.
+ */
+export function stepDataZoom(t, win, place) {
+  // filterMode none: a marker span or a stacked band crossing the window's edge is clipped, not dropped
+  const w = { filterMode: 'none', ...(win ? { startValue: win[0], endValue: win[1] } : { start: 0, end: 100 }) };
+  const gen = ++zoomGeneration; // new ids each draw: redraw() replaces the components instead of merging windows
+  return [
+    { type: 'slider', id: STEP_ZOOM_ID + 'slider-' + gen, xAxisIndex: 0, height: 14, bottom: place.bottom, left: place.left,
+      right: place.right, brushSelect: false, textStyle: { color: t.text2, fontSize: 10 }, borderColor: t.line, ...w },
+    { type: 'inside', id: STEP_ZOOM_ID + 'inside-' + gen, xAxisIndex: 0, zoomOnMouseWheel: 'ctrl', moveOnMouseWheel: false,
+      moveOnMouseMove: true, ...w },
+  ];
+}
+
 export function themeColors(dark) {
   return dark
     ? { text: '#ffffff', text2: '#bdbdbd', line: '#666666', split: '#444444', tooltipBg: '#424242', bg: '#3a3a3a' }
@@ -118,8 +148,11 @@ export function depthProfileOption(t, entries, runs, opts) {
 
 const HEAT_COLORS = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
 
-/** Layers × steps heatmap with marker spans. */
-export function heatmapOption(t, matrix, markers, height) {
+/** Room under a step axis for its zoom slider (stepDataZoom). */
+export const STEP_ZOOM_ROOM = 26;
+
+/** Layers × steps heatmap with marker spans; zoom: [i, j] step indices shown (stepDataZoom), null for every step. */
+export function heatmapOption(t, matrix, markers, height, zoom) {
   const { xSteps, rows, data, min, max, spec } = matrix;
   const rowIndex = new Map(rows.map((r, i) => [r.key, i]));
   const stepIndex = new Map(xSteps.map((s, i) => [s, i]));
@@ -140,9 +173,11 @@ export function heatmapOption(t, matrix, markers, height) {
   const titles = rows.map((r) => r.title || r.name);
   return {
     ...baseOption(t),
-    grid: { left: rows.length > ZOOM_FROM ? 150 : 130, right: 90, top: 8, bottom: 48 },
-    dataZoom: rows.length > ZOOM_FROM ? [{ type: 'inside', yAxisIndex: 0 }, { type: 'slider', yAxisIndex: 0, left: 4,
-      width: 14, showDetail: false, textStyle: { color: t.text2 }, borderColor: t.line }] : undefined,
+    grid: { left: rows.length > ZOOM_FROM ? 150 : 130, right: 90, top: 8, bottom: 48 + STEP_ZOOM_ROOM },
+    dataZoom: stepDataZoom(t, zoom, { left: rows.length > ZOOM_FROM ? 150 : 130, right: 90, bottom: 6 }).concat(
+      rows.length > ZOOM_FROM ? [{ type: 'inside', yAxisIndex: 0, zoomOnMouseWheel: 'shift', moveOnMouseMove: false,
+        moveOnMouseWheel: false }, { type: 'slider', yAxisIndex: 0, left: 4, width: 14, showDetail: false,
+        textStyle: { color: t.text2 }, borderColor: t.line }] : []),
     xAxis: axis(t, { type: 'category', data: xSteps.map(String), name: 'step', nameLocation: 'middle', nameGap: 30,
       splitArea: { show: false } }),
     yAxis: axis(t, { type: 'category', data: names, inverse: true,
@@ -179,9 +214,10 @@ export function heatmapOption(t, matrix, markers, height) {
 
 /**
  * Percentile bands over steps: p1–p99, p5–p95, p25–p75 stacked as areas, median and mean lines.
- * s: normalised series; color: run colour; step: chosen step (vertical line).
+ * s: normalised series; color: run colour; step: chosen step (vertical line); zoom: [i, j] step indices shown
+ * (stepDataZoom), null for every step.
  */
-export function bandsOption(t, s, color, step) {
+export function bandsOption(t, s, color, step, zoom) {
   const st = s.stats;
   const get = (k, i) => {
     const v = st[k] ? st[k][i] : null;
@@ -217,7 +253,8 @@ export function bandsOption(t, s, color, step) {
   const steps = s.steps;
   return {
     ...baseOption(t),
-    grid: { left: 56, right: 12, top: 10, bottom: 28 },
+    grid: { left: 56, right: 12, top: 10, bottom: 28 + STEP_ZOOM_ROOM },
+    dataZoom: stepDataZoom(t, zoom, { left: 56, right: 12, bottom: 4 }),
     xAxis: axis(t, { type: 'category', boundaryGap: false, data: steps.map(String), splitLine: { show: false } }),
     yAxis: axis(t, { type: 'value', scale: true, axisLabel: { color: t.text2, fontSize: 11, formatter: (v) => formatNumber(v, 2) } }),
     tooltip: {

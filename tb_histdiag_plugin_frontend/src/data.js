@@ -1,9 +1,11 @@
 // Loading from the backend into the store: the run listing, one diagnosis per run (cached under select.modelKey and
-// the step range), histograms at a step (a size-bounded cache), the settings listing, and the polling timers: a slow
+// the step range; a step range's full-resolution window is spliced into the run's default document, stepwindow.js,
+// which is kept so that clearing the range needs no request), histograms at a step (a size-bounded cache), the settings listing, and the polling timers: a slow
 // one, and a fast one while the server is still analysing runs (their counts are null until then; see http_api.md).
 
 import { buildModel } from './model.js';
 import { modelKey } from './select.js';
+import { mergeWindow } from './stepwindow.js';
 
 export const POLL_MS = 30000;
 export const FAST_POLL_MS = 1000;
@@ -53,6 +55,7 @@ export function rangedKey(state, run) {
 export function createData({ store, api, win }) {
   const histograms = createLru(HISTOGRAM_CACHE_SIZE);
   const inflight = new Map(); // run -> {key, promise}
+  const bases = new Map(); // run -> {key, model} of its default document (select.modelKey)
   let pending = 0;
   let timer = null;
   let fastTimer = null;
@@ -86,17 +89,45 @@ export function createData({ store, api, win }) {
     return list;
   }
 
+  /** The run's default (unranged) diagnosis for the current settings: the kept one, or a request for it. */
+  function baseEntry(name, key, settings) {
+    const have = bases.get(name);
+    if (have && have.key === key) return Promise.resolve(have);
+    return api.diagnostics(name, settings).then((doc) => {
+      const entry = { key, model: buildModel(doc) };
+      bases.set(name, entry);
+      return entry;
+    });
+  }
+
+  /** One run's entry for the state: its default document, or a step range's window spliced into it. */
+  function load(name, state) {
+    const settings = { ...state.settings };
+    const baseKey = modelKey(state, name);
+    const range = rangeParams(state);
+    if (range.start_step === undefined) return baseEntry(name, baseKey, settings);
+    const win = [Number(range.start_step), Number(range.end_step)];
+    const base = baseEntry(name, baseKey, settings).catch(() => null); // without it the window alone is shown
+    return Promise.all([api.diagnostics(name, { ...settings, ...range }), base]).then(([doc, b]) => ({
+      key: rangedKey(state, name), model: buildModel(b ? mergeWindow(b.model.doc, doc, win) : doc) }));
+  }
+
   /** Fetch the diagnosis of each named run unless the one loaded is still valid; failures are kept as {error}. */
   async function ensureModels(names) {
     await Promise.all(names.map((name) => {
-      const key = rangedKey(store.get(), name);
-      const have = store.get().models.get(name);
+      const state = store.get();
+      const key = rangedKey(state, name);
+      const have = state.models.get(name);
       if (have && have.key === key) return null;
+      const base = bases.get(name);
+      if (base && base.key === key) { // back to the default document (a step range cleared): no request
+        putModel(name, base);
+        return null;
+      }
       const running = inflight.get(name);
       if (running && running.key === key) return running.promise;
-      const params = { ...store.get().settings, ...rangeParams(store.get()) };
-      const promise = tracked(api.diagnostics(name, params)).then(
-        (doc) => putModel(name, { key, model: buildModel(doc) }),
+      const promise = tracked(load(name, state)).then(
+        (loaded) => putModel(name, loaded),
         (error) => putModel(name, { key, error }),
       ).finally(() => {
         if (inflight.get(name) === entry) inflight.delete(name);
@@ -137,6 +168,7 @@ export function createData({ store, api, win }) {
   function forget(what) {
     if (what !== 'models') histograms.clear();
     inflight.clear();
+    bases.clear();
     store.set({ models: new Map() });
   }
 

@@ -1,6 +1,6 @@
 // View state <-> URL hash. Pure: works on strings.
 //
-// The hash looks like  #run=a&cmp=a&cmp=b&layer=dense_1&stat=grad_rms&step=40&marked=1&open=encoder.layer.3&set.vanishing_ratio=0.1
+// The hash looks like  #run=a&cmp=a&cmp=b&layer=dense_1&stat=grad_rms&step=40&marked=1&open=encoder.layer.3&sweep=closed&set.vanishing_ratio=0.1
 // Names are user data, so every value goes through URLSearchParams encoding; runs are repeated keys (names may
 // hold commas).
 
@@ -13,6 +13,7 @@ export const DEFAULT_STATE = Object.freeze({
   settings: {}, // health-rule overrides, name -> string value
   onlyMarked: false, // overview: only layers with markers
   expanded: [], // blocks shown expanded (overview and charts)
+  sweepCollapsed: false, // the sweep table folded to its header line
 });
 
 export function encodeState(state) {
@@ -26,6 +27,7 @@ export function encodeState(state) {
   }
   if (state.onlyMarked) p.append('marked', '1');
   for (const b of state.expanded || []) p.append('open', b);
+  if (state.sweepCollapsed) p.append('sweep', 'closed');
   const names = Object.keys(state.settings || {}).sort();
   for (const name of names) p.append('set.' + name, String(state.settings[name]));
   return p.toString();
@@ -53,6 +55,7 @@ export function decodeState(hash) {
   if (step !== null && /^-?\d+$/.test(step)) state.step = Number(step);
   state.onlyMarked = p.get('marked') === '1';
   for (const b of p.getAll('open')) if (b && !state.expanded.includes(b)) state.expanded.push(b);
+  state.sweepCollapsed = p.get('sweep') === 'closed';
   for (const [key, value] of p.entries()) {
     if (key.startsWith('set.') && key.length > 4 && value !== '') state.settings[key.slice(4)] = value;
   }

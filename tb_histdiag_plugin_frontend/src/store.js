@@ -4,7 +4,7 @@
 import { decodeState, encodeState } from './hashstate.js';
 
 /** The state keys the URL hash holds (hashstate.js encodes exactly these). */
-export const HASH_KEYS = Object.freeze(['run', 'compare', 'layer', 'stat', 'step', 'settings', 'onlyMarked', 'expanded']);
+export const HASH_KEYS = Object.freeze(['run', 'compare', 'layer', 'stat', 'step', 'settings', 'onlyMarked', 'expanded', 'sweepCollapsed']);
 
 /** The state before anything is loaded: the hash's view state plus what the app learns while running. */
 export function initialState(hash) {

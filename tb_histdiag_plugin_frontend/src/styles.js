@@ -62,6 +62,7 @@ button, input, select { font: inherit; color: inherit; }
 .hd-hint { color: var(--hd-text2); font-size: 12px; }
 .hd-chart { width: 100%; height: 280px; }
 .hd-chart.hd-small { height: 200px; }
+.hd-chart.hd-small.hd-bands { height: 226px; }
 .hd-overview { width: 100%; border-collapse: collapse; }
 .hd-overview th { text-align: left; font-weight: 500; color: var(--hd-text2); font-size: 12px; padding: 4px 8px;
   border-bottom: 1px solid var(--hd-border); }

@@ -16,7 +16,7 @@ test('round trip with awkward names', () => {
   const state = {
     run: 'a&b=c #1', compare: ['a&b=c #1', 'run,with,commas', '<img src=x onerror=alert(1)>'],
     layer: 'tag:dense/kernel?x', stat: 'act_zero', step: 40, settings: { vanishing_ratio: '0.1', dead_fraction: '1e-3' },
-    onlyMarked: true, expanded: ['encoder.layer.3', '<b>blk</b>&x=1'],
+    onlyMarked: true, expanded: ['encoder.layer.3', '<b>blk</b>&x=1'], sweepCollapsed: true,
   };
   const hash = '#' + encodeState(state);
   const back = decodeState(hash);

@@ -100,6 +100,7 @@ test('the step range goes into the request and the model key; without one the ke
   assert.deepEqual(api.calls, [
     ['r', {}],
     ['r', { start_step: '100', end_step: '250' }],
+    ['r', { vanishing_ratio: '1e-3' }], // the default document the window is spliced into (stepwindow.js)
     ['r', { vanishing_ratio: '1e-3', start_step: '100', end_step: '250' }],
   ]);
 });
@@ -137,15 +138,18 @@ test('a run picked by the user, or named in the URL, stays focused when counts a
   assert.equal(named.store.get().run, 'a');
 });
 
-test('setStepRange loads the window at full resolution; clearStepRange goes back', async () => {
+test('setStepRange loads the window at full resolution; clearStepRange goes back without a request', async () => {
   const { store, api, actions } = setup('run=r', [[done('r', 0, 0)]]);
   await actions.refresh();
+  const base = store.get().models.get('r');
   await actions.setStepRange(300, 120.4); // reversed and fractional (a zoom's edges)
   assert.deepEqual(store.get().stepRange, [120, 300]);
+  assert.notEqual(store.get().models.get('r'), base);
   await actions.setStepRange(120, 300); // same window: nothing fetched
   await actions.clearStepRange();
   assert.equal(store.get().stepRange, null);
-  assert.deepEqual(api.calls.map((c) => c[1]), [{}, { start_step: '120', end_step: '300' }, {}]);
+  assert.equal(store.get().models.get('r'), base); // the kept default document
+  assert.deepEqual(api.calls.map((c) => c[1]), [{}, { start_step: '120', end_step: '300' }]);
   assert.equal(store.get().phase, 'ready');
 });
 

@@ -88,9 +88,10 @@ test('exports are named after the run', () => {
 });
 
 test('heatmap size and data; depth profiles choose gradient or learning flow', () => {
-  assert.equal(heatHeight(1), 180);
-  assert.equal(heatHeight(20), 500);
-  assert.equal(heatHeight(200), 900);
+  // 22 px a row within 180-900 px, plus 26 px for the step axis' zoom slider
+  assert.equal(heatHeight(1), 180 + 26);
+  assert.equal(heatHeight(20), 500 + 26);
+  assert.equal(heatHeight(200), 900 + 26);
   const model = buildModel(doc);
   const d = heatData(model, 'grad_rms_log', []);
   assert.equal(d.matrix.data.length, 4);

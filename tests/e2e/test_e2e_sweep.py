@@ -99,6 +99,18 @@ COLLECT_ROWS = """async () => {
   return { runs: [...seen].sort(), most };
 }"""
 
+# Scroll the virtualised table until the row of a run is in the DOM.
+SCROLL_TO_ROW = """async (run) => {
+  const box = document.querySelector('#hd-sweep-scroll');
+  const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  for (let top = 0; top <= box.scrollHeight; top += 28) {
+    box.scrollTop = top;
+    await frame();
+    if ([...box.querySelectorAll('tr.hd-sweep-row')].some((r) => r.dataset.run === run)) return true;
+  }
+  return false;
+}"""
+
 ALL_DONE = """() => {
   const rows = [...document.querySelectorAll('#hd-sweep tr.hd-sweep-row')];
   return rows.length > 0 && rows.every((r) => r.querySelector('.hd-sweep-status').dataset.status === 'done');
@@ -125,6 +137,7 @@ def test_sweep_lists_every_run_in_virtualised_rows(sweep_tab):
     # key=value pieces as columns
     cols = page.locator("#hd-sweep th").evaluate_all("ths => ths.map(t => t.dataset.col)")
     assert cols[:3] == ["run", "kv:lr", "kv:seed"]
+    page.evaluate(SCROLL_TO_ROW, "lr=0.03,seed=2")  # at most 8 rows shown: the row may be further down
     row = page.locator("#hd-sweep tr.hd-sweep-row[data-run='lr=0.03,seed=2']")
     assert row.locator(".hd-sweep-kv").all_text_contents() == ["0.03", "2", "", ""]  # src, onerror of the markup run
     # sorting by a key=value column is numeric: ascending, then descending on a second click
@@ -224,6 +237,33 @@ def test_markup_in_run_name_is_inert_text(sweep_tab):
     sweep_tab.assert_clean()
 
 
+def test_sweep_table_leaves_the_sick_summary_in_view_and_folds(sweep_tab):
+    """31 runs on a 900 px high window: the table scrolls within a bounded height, so the sick-layer summary below it
+    is in view; the header folds the table (kept in the URL hash) and unfolds it."""
+    page = sweep_tab.open()
+    page.locator("#hd-sick").wait_for(state="visible")
+    assert page.locator("#hd-sweep").get_attribute("data-rows") == str(len(ALL_RUNS))
+    scroller = page.locator("#hd-sweep-scroll")
+    assert scroller.evaluate("b => b.scrollHeight > b.clientHeight")  # more rows than shown: it scrolls
+    sick = page.locator("#hd-sick").bounding_box()
+    assert sick["y"] >= 0 and sick["y"] + sick["height"] <= 900, sick
+    toggle = page.locator("#hd-sweep-toggle")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    toggle.click()
+    scroller.wait_for(state="hidden")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    page.wait_for_function("() => location.hash.includes('sweep=closed')")
+    assert page.locator("#hd-sick").bounding_box()["y"] < sick["y"]  # the summary moved up
+    # the folded state survives a reload
+    page = sweep_tab.open(page.evaluate("location.hash.slice(1)"))
+    page.locator("#hd-sweep-toggle[aria-expanded=false]").wait_for()
+    assert page.locator("#hd-sweep-scroll").is_hidden()
+    page.locator("#hd-sweep-toggle").click()
+    page.locator("#hd-sweep-scroll").wait_for(state="visible")
+    page.wait_for_function("() => !location.hash.includes('sweep=closed')")
+    sweep_tab.assert_clean()
+
+
 # ---------------------------------------------------------------- step range on a long run
 
 LONG_STEPS = 1500  # more than the ~1,000 points per series the default document keeps
@@ -268,10 +308,96 @@ def test_step_range_fetches_full_resolution_and_resets(e2e_browser, long_server)
         assert all(s["steps"] == list(range(100, 401)) for s in doc["series"]) and len(doc["series"]) == 4
         page.wait_for_function("() => document.querySelector('#hd-step-range').dataset.mode === 'range'")
         assert line.locator(".hd-step-range-text").inner_text() == "Full resolution for steps 100–400"
-        with page.expect_response(lambda r: "/diagnostics?" in r.url and "start_step" not in r.url):
-            page.locator("#hd-step-range-reset").click()
+        # the heatmap shows the whole run with every step of the window: the kept steps outside it, 301 inside
+        heat = page.locator("#hd-heat-chart")
+        page.wait_for_function("() => document.querySelector('#hd-heat-chart').dataset.window === '100-400'")
+        kept_steps = set(doc_default_steps(long_server))
+        assert int(heat.get_attribute("data-steps")) == len({s for s in kept_steps if s < 100 or s > 400} | set(range(100, 401)))
+        requests = []
+        page.on("request", lambda r: requests.append(r.url) if "/diagnostics?" in r.url else None)
+        page.locator("#hd-step-range-reset").click()  # the default document is kept: no request
         page.wait_for_function("() => document.querySelector('#hd-step-range').dataset.mode === 'downsampled'")
         assert page.locator("#hd-step-from").input_value() == ""
+        page.wait_for_function("() => document.querySelector('#hd-heat-chart').dataset.window === ''")
+        assert heat.get_attribute("data-steps") == str(len(kept_steps))
+        assert requests == []
+        tab.assert_clean()
+    finally:
+        context.close()
+
+
+def doc_default_steps(url):
+    """Every step of the long run's default (downsampled) document, over all series."""
+    doc = support.get_json(url + support.ROUTE + "diagnostics?run=long")
+    return sorted({st for s in doc["series"] for st in s["steps"]})
+
+
+def drag_slider_handle(page, chart, grid_left, grid_right, from_fraction, to_fraction, bottom=6, height=14, grab=0):
+    """Drag the step-axis zoom slider under a chart (charts.js stepDataZoom) from one fraction of its width to another
+    (``grab`` px right of the handle's edge: a handle inside the slider is grabbed on its inner half)."""
+    box = page.locator(chart).bounding_box()
+    width = box["width"] - grid_left - grid_right
+    y = box["y"] + box["height"] - bottom - height / 2
+    x0 = box["x"] + grid_left + from_fraction * width + grab
+    x1 = box["x"] + grid_left + to_fraction * width
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    for k in range(1, 6):
+        page.mouse.move(x0 + (x1 - x0) * k / 5, y)
+    page.mouse.up()
+
+
+def test_zoom_on_the_heatmap_step_axis_loads_the_window(e2e_browser, long_server):
+    """Dragging the heatmap's step slider asks for that window at full resolution (once, after the drag settles);
+    the chart then shows that window; dragging back to every step, or Reset, returns to the default document."""
+    context = e2e_browser.new_context(viewport={"width": 1400, "height": 900})
+    tab = Tab(context, long_server)
+    try:
+        page = tab.open("run=long")
+        heat = "#hd-heat-chart"
+        page.locator(heat).scroll_into_view_if_needed()
+        kept = doc_default_steps(long_server)
+        assert len(kept) < LONG_STEPS and page.locator(heat).get_attribute("data-steps") == str(len(kept))
+        requests = []
+        page.on("request", lambda r: requests.append(r.url) if "/diagnostics?" in r.url else None)
+        with page.expect_response(lambda r: "/diagnostics?" in r.url and "start_step=" in r.url, timeout=15000) as resp:
+            drag_slider_handle(page, heat, 130, 90, 0.0, 0.5)  # the left handle to the middle
+        url = resp.value.url
+        start = int(url.split("start_step=")[1].split("&")[0])
+        end = int(url.split("end_step=")[1].split("&")[0])
+        # the window's steps are logged steps of the default document's axis; the right handle did not move
+        assert start in kept and 0.3 * LONG_STEPS < start < 0.7 * LONG_STEPS and end == LONG_STEPS - 1
+        doc = resp.value.json()
+        assert doc["downsampled"] is False and doc["step_range"] == [start, end]
+        assert all(s["steps"] == list(range(start, end + 1)) for s in doc["series"])
+        line = page.locator("#hd-step-range")
+        page.wait_for_function("() => document.querySelector('#hd-step-range').dataset.mode === 'range'")
+        assert line.locator(".hd-step-range-text").inner_text() == "Full resolution for steps %s–%s" % (
+            format(start, ","), format(end, ","))
+        # the chart shows the window, every step of it, and the redraw asked for nothing more
+        page.wait_for_function("(w) => document.querySelector('#hd-heat-chart').dataset.window === w",
+                               arg="%d-%d" % (start, end))
+        assert int(page.locator(heat).get_attribute("data-steps")) == len([s for s in kept if s < start]) + end - start + 1
+        page.wait_for_timeout(800)  # longer than the zoom's debounce
+        assert len([u for u in requests if "start_step=" in u]) == 1
+        # back to every step by dragging the handle to the left end: the default document, kept, no request
+        before = len([s for s in kept if s < start])  # the left handle sits at the window's first index
+        drag_slider_handle(page, heat, 130, 90, before / (before + end - start), 0.0, grab=3)
+        page.wait_for_function("() => document.querySelector('#hd-step-range').dataset.mode === 'downsampled'",
+                               timeout=15000)
+        page.wait_for_function("() => document.querySelector('#hd-heat-chart').dataset.window === ''")
+        assert len(requests) == 1
+        # Ctrl+wheel inside the plot zooms too (a plain wheel scrolls the page)
+        box = page.locator(heat).bounding_box()
+        page.mouse.move(box["x"] + 250, box["y"] + 60)
+        with page.expect_response(lambda r: "/diagnostics?" in r.url and "start_step=" in r.url, timeout=15000):
+            page.keyboard.down("Control")
+            for _ in range(3):
+                page.mouse.wheel(0, -200)
+            page.keyboard.up("Control")
+        page.wait_for_function("() => document.querySelector('#hd-step-range').dataset.mode === 'range'")
+        page.locator("#hd-step-range-reset").click()
+        page.wait_for_function("() => document.querySelector('#hd-heat-chart').dataset.window === ''")
         tab.assert_clean()
     finally:
         context.close()

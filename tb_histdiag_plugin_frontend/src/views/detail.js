@@ -1,14 +1,15 @@
 // Layer detail: the layer's markers with evidence and advice, and per role (weights, bias, gradient, activation)
-// percentile bands over steps, the stored histogram at the chosen step and a statistics table.
+// percentile bands over steps (zoom or drag on their step axis loads that window at full resolution, parts.js
+// stepZoom), the stored histogram at the chosen step and a statistics table.
 
 import { el, clear } from '../dom.js';
 import { markerTitle, markerAdvice } from '../advice.js';
 import { ROLES, stepShown, unionSteps } from '../model.js';
 import { statNames } from '../csv.js';
 import { formatNumber, formatCount, formatPercent, toNumber } from '../format.js';
-import { bandsOption, histogramOption, themeColors } from '../charts.js';
+import { bandsOption, histogramOption, redraw, themeColors } from '../charts.js';
 import { colorOf, focusedModel } from '../select.js';
-import { chartIn, evidenceSource, memo, stepSlider } from './parts.js';
+import { chartIn, evidenceSource, memo, stepSlider, stepZoom } from './parts.js';
 import { badgeClass } from './overview.js';
 
 const ROLE_LABELS = { weights: 'Weights', bias: 'Bias', gradient: 'Gradient', activation: 'Activation' };
@@ -33,7 +34,7 @@ function markerItem(m) {
     el('p', { class: 'hd-advice', text: 'What to do: ' + markerAdvice(m.kind) }));
 }
 
-export function mount(container, { actions, data, win }) {
+export function mount(container, { actions, data, store, win }) {
   const charts = [];
   let cards = [];
   const built = memo();
@@ -43,7 +44,10 @@ export function mount(container, { actions, data, win }) {
   };
   container.addEventListener('keydown', onKey);
 
+  const zooms = [];
   function disposeCharts() {
+    for (const z of zooms) z.dispose();
+    zooms.length = 0;
     for (const c of charts) c.dispose();
     charts.length = 0;
     cards = [];
@@ -66,10 +70,16 @@ export function mount(container, { actions, data, win }) {
     const bc = chartIn(bands, win);
     const hc = chartIn(hist, win);
     charts.push(bc, hc);
+    const zoom = stepZoom({ actions, store, win });
+    zooms.push(zoom);
     const update = (st) => {
       const step = stepShown(s, st.step);
       const t = themeColors(st.dark);
-      bc.get().setOption(bandsOption(t, s, color, step), true);
+      const shown = zoom.draw(s.steps, st.stepRange);
+      bands.dataset.steps = String(s.steps.length);
+      bands.dataset.window = shown ? s.steps[shown[0]] + '-' + s.steps[shown[1]] : '';
+      redraw(bc.get(), bandsOption(t, s, color, step, shown));
+      zoom.bind(bc.get());
       clear(table);
       const i = step === null ? -1 : s.steps.indexOf(step);
       const rows = statRows(s, i);

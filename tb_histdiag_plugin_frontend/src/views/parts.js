@@ -1,8 +1,10 @@
-// Pieces several views share: an ECharts instance bound to a container, the step slider, and "did these change".
+// Pieces several views share: an ECharts instance bound to a container, the step slider, zoom on a step axis, and
+// "did these change".
 
 import { el } from '../dom.js';
-import { echarts } from '../charts.js';
+import { echarts, STEP_ZOOM_ID } from '../charts.js';
 import { indexAtOrBefore } from '../model.js';
+import { ZOOM_DEBOUNCE_MS, rangeIndices, windowIndices, zoomDecision } from '../stepzoom.js';
 
 /** One chart in a container: created on first use, resized with the window, disposed with its view. */
 export function chartIn(div, win) {
@@ -19,6 +21,55 @@ export function chartIn(div, win) {
     dispose() {
       win.removeEventListener('resize', onResize);
       if (chart && !chart.isDisposed()) chart.dispose();
+      chart = null;
+    },
+  };
+}
+
+/**
+ * Zoom on a chart's step axis asks for that window at full resolution (stepzoom.js): once the chart's dataZoom
+ * events have been quiet for ZOOM_DEBOUNCE_MS, the window's steps go to actions.setStepRange, a window over every
+ * step to actions.clearStepRange. draw(steps, range) is called with the axis of each redraw and returns the index
+ * window that shows the state's range (for the option); a redraw cancels a zoom not yet settled, and a window equal
+ * to the loaded range asks for nothing, so the redraw that a newly loaded range causes never asks again.
+ */
+export function stepZoom({ actions, store, win }) {
+  let steps = [];
+  let chart = null;
+  let timer = null;
+  const cancel = () => {
+    if (timer !== null) win.clearTimeout(timer);
+    timer = null;
+  };
+  const settle = () => {
+    timer = null;
+    if (!chart || chart.isDisposed()) return;
+    const zooms = chart.getOption().dataZoom || [];
+    const z = zooms.find((d) => String(d.id).startsWith(STEP_ZOOM_ID));
+    const ij = z && windowIndices(steps.length, z);
+    const d = ij && zoomDecision(steps, ij[0], ij[1], store.get().stepRange);
+    if (!d) return;
+    if (d.action === 'clear') actions.clearStepRange();
+    else actions.setStepRange(d.range[0], d.range[1]);
+  };
+  const onZoom = () => {
+    cancel();
+    timer = win.setTimeout(settle, ZOOM_DEBOUNCE_MS);
+  };
+  return {
+    /** Listen to this chart instance (once per instance). */
+    bind(c) {
+      if (c === chart) return;
+      chart = c;
+      c.on('datazoom', onZoom);
+    },
+    draw(nextSteps, range) {
+      cancel();
+      steps = nextSteps || [];
+      return rangeIndices(steps, range);
+    },
+    dispose() {
+      cancel();
       chart = null;
     },
   };

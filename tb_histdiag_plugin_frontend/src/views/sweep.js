@@ -1,5 +1,7 @@
 // The sweep view: one row per run, worst first, so "which of these runs has a sick layer?" is answered at a glance.
-// Rows are virtualised (only the visible rows are in the DOM); names go in as text nodes only.
+// Rows are virtualised (only the visible rows are in the DOM); names go in as text nodes only. At most VIEW_ROWS rows
+// show at once (the table scrolls), so the per-run views below stay in sight; the header's toggle folds the table
+// to its header line (state.sweepCollapsed, kept in the URL hash).
 // The table's model (rows, sorting, row window, profile bars) is the pure module sweepTable.js.
 
 import { el, clear } from '../dom.js';
@@ -7,7 +9,7 @@ import { markerTitle } from '../advice.js';
 import { sweepRows, sortRows, rowWindow, profileBars } from '../sweepTable.js';
 
 export const ROW_HEIGHT = 28;
-const VIEW_ROWS = 12; // rows visible without scrolling
+const VIEW_ROWS = 8; // rows visible without scrolling (with the sick-layer summary below, on a 900 px window)
 const PROFILE_W = 72;
 const PROFILE_H = 18;
 const PROFILE_LABELS = { gradients: 'gradient flow', weights: 'learning flow' };
@@ -56,6 +58,10 @@ const CSS = `
 .hd-sweep-filter { background: var(--hd-surface2); border: 1px solid var(--hd-border); border-radius: 4px; padding: 2px 6px; }
 .hd-sweep-filter[aria-invalid="true"] { border-color: var(--hd-critical); }
 .hd-sweep-invalid { color: var(--hd-critical); font-size: 12px; }
+.hd-sweep-toggle { background: none; border: 0; padding: 0; cursor: pointer; color: inherit; font: inherit;
+  display: inline-flex; align-items: center; gap: 4px; }
+.hd-sweep-toggle h2 { margin: 0; }
+.hd-sweep.hd-collapsed .hd-section-head { margin-bottom: 0; }
 .hd-spin { display: inline-block; animation: hd-spin 1s linear infinite; }
 @keyframes hd-spin { from { transform: rotate(0deg); } to { transform: rotate(360deg); } }
 `;
@@ -96,8 +102,22 @@ export function mount(container, ctx) {
   const tbody = el('tbody');
   const table = el('table', { class: 'hd-sweep-table', role: 'grid', 'aria-label': 'Runs of the sweep' }, colgroup, thead, tbody);
   const scroller = el('div', { class: 'hd-sweep-scroll', id: 'hd-sweep-scroll' }, table);
+  const caret = el('span', { class: 'hd-caret', 'aria-hidden': 'true', text: '▾' });
+  const toggle = el('button', { type: 'button', class: 'hd-sweep-toggle', id: 'hd-sweep-toggle', 'aria-expanded': 'true',
+    'aria-controls': 'hd-sweep-scroll', title: 'Fold or unfold the sweep table' }, caret, el('h2', { text: 'Sweep' }));
+  const onToggle = () => ctx.actions.toggleSweep();
+  toggle.addEventListener('click', onToggle);
   const section = el('section', { class: 'hd-section hd-sweep', id: 'hd-sweep', 'aria-label': 'Sweep' },
-    el('div', { class: 'hd-section-head' }, el('h2', { text: 'Sweep' }), countText, filterInput, invalid), scroller);
+    el('div', { class: 'hd-section-head' }, toggle, countText, filterInput, invalid), scroller);
+  let collapsed = null;
+  function fold(next) {
+    if (next === collapsed) return;
+    collapsed = next;
+    section.classList.toggle('hd-collapsed', next);
+    scroller.classList.toggle('hd-hidden', next);
+    toggle.setAttribute('aria-expanded', next ? 'false' : 'true');
+    caret.textContent = next ? '▸' : '▾';
+  }
   container.appendChild(section);
 
   const onInput = () => {
@@ -264,6 +284,7 @@ export function mount(container, ctx) {
       focused = state.run || null;
       dark = Boolean(state.dark);
       section.classList.toggle('hd-hidden', list.length < 2); // a sweep needs two runs at least
+      fold(Boolean(state.sweepCollapsed));
       const wanted = typeof state.runFilter === 'string' ? state.runFilter : pattern;
       if (filterInput.value !== wanted && doc.activeElement !== filterInput) filterInput.value = wanted;
       if (wanted !== pattern) {
@@ -282,6 +303,7 @@ export function mount(container, ctx) {
     dispose() {
       if (frame) cancelAnimationFrame(frame);
       filterInput.removeEventListener('input', onInput);
+      toggle.removeEventListener('click', onToggle);
       scroller.removeEventListener('scroll', onScroll);
       tbody.removeEventListener('click', onClick);
       tbody.removeEventListener('keydown', onKey);
