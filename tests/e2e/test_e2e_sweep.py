@@ -289,9 +289,12 @@ def test_step_range_fetches_full_resolution_and_resets(e2e_browser, long_server)
     context = e2e_browser.new_context(viewport={"width": 1400, "height": 900})
     tab = Tab(context, long_server)
     try:
-        page = tab.open("run=long")
+        page = tab.open("run=long&layer=dense_0")  # the layer detail open: its bands are step-axis charts too
         line = page.locator("#hd-step-range")
         line.wait_for(state="visible")
+        bands = page.locator("#hd-detail .hd-bands")
+        bands.first.wait_for()
+        assert bands.count() == 2  # weights and gradient
         assert line.get_attribute("data-mode") == "downsampled"
         kept = max(len(s["steps"]) for s in support.get_json(long_server + support.ROUTE + "diagnostics?run=long")["series"])
         assert kept < LONG_STEPS
@@ -311,6 +314,8 @@ def test_step_range_fetches_full_resolution_and_resets(e2e_browser, long_server)
         # the heatmap shows the whole run with every step of the window: the kept steps outside it, 301 inside
         heat = page.locator("#hd-heat-chart")
         page.wait_for_function("() => document.querySelector('#hd-heat-chart').dataset.window === '100-400'")
+        page.wait_for_function("() => [...document.querySelectorAll('#hd-detail .hd-bands')]"
+                               ".every((b) => b.dataset.window === '100-400')")
         kept_steps = set(doc_default_steps(long_server))
         assert int(heat.get_attribute("data-steps")) == len({s for s in kept_steps if s < 100 or s > 400} | set(range(100, 401)))
         requests = []
