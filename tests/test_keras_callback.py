@@ -177,3 +177,45 @@ def test_the_class_is_a_keras_callback():
         thk.NoSuchThing
     with pytest.raises(ValueError):
         thk.GradientHistograms("x", sample_batch=(1,))
+
+
+@pytest.mark.parametrize("buckets", [30, 7, 1])
+def test_buckets_in_a_graph_equal_tensorboards_own(buckets):
+    """The cond-free buckets the callback traces give exactly TensorBoard's histogram tensor."""
+    import tensorflow as tf
+    from tensorboard.plugins.histogram import summary_v2
+
+    from tb_histdiag_plugin.keras import _buckets
+
+    rng = np.random.default_rng(3)
+    cases = {
+        "normal": rng.normal(size=(7, 5)).astype("float32"),
+        "zeros": np.zeros(32, "float32"),  # a single value: all in the last bucket
+        "one element": np.array([2.5], "float64"),
+        "tiny range": np.array([1.0, 1.0 + 1e-12, 1.0], "float64"),
+        "ints": rng.integers(-3, 4, size=50).astype("int32"),
+        "with inf": np.array([0.0, 1.0, np.inf, -2.0], "float32"),
+        "with nan": np.array([0.0, np.nan, 3.0], "float32"),
+        "empty": np.zeros((0, 4), "float32"),
+    }
+    for name, value in cases.items():
+        traced = tf.function(lambda v: _buckets(v, buckets), autograph=False)(tf.constant(value)).numpy()
+        expected = summary_v2._buckets(tf.constant(value), buckets).numpy()
+        assert traced.shape == expected.shape == (buckets, 3), name
+        np.testing.assert_array_equal(traced, expected, err_msg=name)
+    # A hand check beside the comparison: 4 values over [0, 3] in 3 buckets.
+    np.testing.assert_array_equal(_buckets(tf.constant([0.0, 1.0, 1.5, 3.0]), 3).numpy(),
+                                  [[0, 1, 1], [1, 2, 2], [2, 3, 1]])
+
+
+def test_buckets_falls_back_when_the_size_is_unknown():
+    import tensorflow as tf
+
+    from tb_histdiag_plugin.keras import _buckets
+
+    seen = []
+    fn = tf.function(lambda v: seen.append(_buckets(v, 30)) or 0, autograph=False,
+                     input_signature=[tf.TensorSpec([None], tf.float32)])
+    fn(tf.constant([1.0, 2.0]))
+    assert seen == [None]
+    assert _buckets(tf.constant([1.0]), 0) is None
