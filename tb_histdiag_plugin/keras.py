@@ -17,6 +17,13 @@ that has weights (input side first, in model order):
 The step is the epoch index (``every_n_epochs``, the default) or the global
 batch index (``every_n_batches``).
 
+Speed.  Each ``write`` runs as one ``tf.function``, traced on the first call
+(and again only if the model, its trainable variables or the writer change):
+eager ``tf.summary.histogram`` calls cost ~10 ms each, so an 11-layer model's
+55 histograms took ~0.6 s per write; traced, a write takes ~10-15 ms after a
+one-off ~3 s of tracing.  The histogram buckets are computed without
+``tf.cond`` (see ``_buckets``) because tracing conds dominated that one-off cost.
+
 Where the logs go.  The callback writes into its own run, by default
 ``os.path.join(log_dir, "gradients")``, so it can share ``log_dir`` with the
 stock ``keras.callbacks.TensorBoard`` (which writes the runs ``train`` and
@@ -90,6 +97,7 @@ def _build_class():
             self._writer = None
             self._step = None  # tf.Variable: the traced graph reads the step from it
             self._batch = None  # sample_batch as tensors, the traced graph's argument
+            self._batch_of = None  # the sample_batch self._batch was made from
             self._graph = None  # (signature, tf.function) of write
             self._activation_model = None
             self._activation_layers = None
@@ -236,8 +244,8 @@ def _build_class():
             if self._step is None:
                 self._step = tf.Variable(0, dtype=tf.int64, trainable=False, name="histdiag_step")
             self._step.assign(int(step))
-            if self._batch is None:
-                self._batch = ()
+            if self._batch is None or self._batch_of is not self.sample_batch:
+                self._batch, self._batch_of = (), self.sample_batch
                 if self.sample_batch is not None:
                     self._batch = tuple(tf.nest.map_structure(tf.convert_to_tensor, part) if part is not None else None
                                         for part in self.sample_batch)
