@@ -4,15 +4,15 @@
 import * as echarts from 'echarts/core';
 import { LineChart, BarChart, HeatmapChart } from 'echarts/charts';
 import {
-  GridComponent, TooltipComponent, VisualMapContinuousComponent, MarkLineComponent, DataZoomInsideComponent,
-  DataZoomSliderComponent,
+  GridComponent, TooltipComponent, VisualMapContinuousComponent, MarkLineComponent, MarkAreaComponent,
+  DataZoomInsideComponent, DataZoomSliderComponent,
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import { escapeHtml, formatNumber } from './format.js';
 import { SEVERITY_COLORS } from './colors.js';
 
 echarts.use([LineChart, BarChart, HeatmapChart, GridComponent, TooltipComponent, VisualMapContinuousComponent,
-  MarkLineComponent, DataZoomInsideComponent, DataZoomSliderComponent, CanvasRenderer]);
+  MarkLineComponent, MarkAreaComponent, DataZoomInsideComponent, DataZoomSliderComponent, CanvasRenderer]);
 
 /** Past this many categories an axis gets zoom (wheel/drag inside, and a slider). */
 export const ZOOM_FROM = 40;
@@ -67,6 +67,14 @@ function baseOption(t) {
   };
 }
 
+/** An axis-triggered tooltip: fn(list) gets the hovered points as a non-empty list and returns escaped HTML. */
+function axisTooltip(t, fn) {
+  return { ...baseOption(t).tooltip, formatter: (params) => {
+    const list = Array.isArray(params) ? params : [params];
+    return list.length ? fn(list) : '';
+  } };
+}
+
 function axis(t, extra) {
   return {
     axisLine: { lineStyle: { color: t.line } }, axisTick: { lineStyle: { color: t.line } },
@@ -112,27 +120,22 @@ export function depthProfileOption(t, entries, runs, opts) {
     }),
     yAxis: axis(t, { type: 'log', name: yName, nameLocation: 'middle', nameGap: 48,
       axisLabel: { color: t.text2, fontSize: 11, formatter: (v) => formatNumber(v, 2) } }),
-    tooltip: {
-      ...baseOption(t).tooltip,
-      formatter: (params) => {
-        const list = Array.isArray(params) ? params : [params];
-        if (!list.length) return '';
-        const e = entries[list[0].dataIndex];
-        if (!e) return '';
-        let html = '<b>' + escapeHtml(e.label) + '</b>' + (e.block ? ' <span style="opacity:.7">(block of ' +
-          e.layers.length + ' layers, geometric mean)</span>' : '');
-        for (const p of list) {
-          const r = runs[p.seriesIndex];
-          const pt = r && r.points[p.dataIndex];
-          if (!r) continue;
-          const text = !pt ? '—' : pt.value === 0 ? '0 (unchanged)' : formatNumber(pt.value) +
-            (e.block ? ' (min ' + formatNumber(pt.min) + ', max ' + formatNumber(pt.max) + ')' : '');
-          html += '<br>' + swatch(r.color) + escapeHtml(r.run) + ': ' + escapeHtml(text) +
-            (pt && pt.step !== null && pt.step !== undefined ? ' <span style="opacity:.7">(step ' + escapeHtml(String(pt.step)) + ')</span>' : '');
-        }
-        return html;
-      },
-    },
+    tooltip: axisTooltip(t, (list) => {
+      const e = entries[list[0].dataIndex];
+      if (!e) return '';
+      let html = '<b>' + escapeHtml(e.label) + '</b>' + (e.block ? ' <span style="opacity:.7">(block of ' +
+        e.layers.length + ' layers, geometric mean)</span>' : '');
+      for (const p of list) {
+        const r = runs[p.seriesIndex];
+        const pt = r && r.points[p.dataIndex];
+        if (!r) continue;
+        const text = !pt ? '—' : pt.value === 0 ? '0 (unchanged)' : formatNumber(pt.value) +
+          (e.block ? ' (min ' + formatNumber(pt.min) + ', max ' + formatNumber(pt.max) + ')' : '');
+        html += '<br>' + swatch(r.color) + escapeHtml(r.run) + ': ' + escapeHtml(text) +
+          (pt && pt.step !== null && pt.step !== undefined ? ' <span style="opacity:.7">(step ' + escapeHtml(String(pt.step)) + ')</span>' : '');
+      }
+      return html;
+    }),
     series: runs.map((r) => ({
       type: 'line', name: r.run, connectNulls: false, symbol: 'circle', symbolSize: 7,
       data: r.points.map((p) => (!p ? null : p.value === 0 ? { value: floor, symbol: 'triangle', symbolSize: 9 } : p.value)),
@@ -257,18 +260,13 @@ export function bandsOption(t, s, color, step, zoom) {
     dataZoom: stepDataZoom(t, zoom, { left: 56, right: 12, bottom: 4 }),
     xAxis: axis(t, { type: 'category', boundaryGap: false, data: steps.map(String), splitLine: { show: false } }),
     yAxis: axis(t, { type: 'value', scale: true, axisLabel: { color: t.text2, fontSize: 11, formatter: (v) => formatNumber(v, 2) } }),
-    tooltip: {
-      ...baseOption(t).tooltip,
-      formatter: (params) => {
-        const list = Array.isArray(params) ? params : [params];
-        if (!list.length) return '';
-        const i = list[0].dataIndex;
-        const rows = [['p99', get('p99', i)], ['p95', get('p95', i)], ['p75', get('p75', i)], ['median', get('p50', i)],
-          ['mean', get('mean', i)], ['p25', get('p25', i)], ['p5', get('p5', i)], ['p1', get('p1', i)]];
-        return 'step ' + escapeHtml(String(steps[i])) + (s.non_finite[i] ? ' <b>(NaN/Inf)</b>' : '') + '<br>' +
-          rows.map(([k, v]) => escapeHtml(k) + ': ' + escapeHtml(formatNumber(v))).join('<br>');
-      },
-    },
+    tooltip: axisTooltip(t, (list) => {
+      const i = list[0].dataIndex;
+      const rows = [['p99', get('p99', i)], ['p95', get('p95', i)], ['p75', get('p75', i)], ['median', get('p50', i)],
+        ['mean', get('mean', i)], ['p25', get('p25', i)], ['p5', get('p5', i)], ['p1', get('p1', i)]];
+      return 'step ' + escapeHtml(String(steps[i])) + (s.non_finite[i] ? ' <b>(NaN/Inf)</b>' : '') + '<br>' +
+        rows.map(([k, v]) => escapeHtml(k) + ': ' + escapeHtml(formatNumber(v))).join('<br>');
+    }),
     series,
   };
 }
@@ -292,5 +290,49 @@ export function histogramOption(t, buckets, color) {
       },
     },
     series: [{ type: 'bar', data: buckets.map((b) => b[2]), barCategoryGap: '4%', itemStyle: { color } }],
+  };
+}
+
+/**
+ * Weight L2 norm over steps, one line per run (weightnorm.js): steps: the shared step axis; runs: [{run, color,
+ * data: [value|null per step]}]; spans: [{kind, severity, i0, i1}] shaded (the focused run's norm-trend markers);
+ * opts: {log, step (vertical line), zoom ([i, j] step indices shown, stepDataZoom)}.
+ */
+export function weightNormOption(t, steps, runs, spans, opts) {
+  const { log, step, zoom } = opts || {};
+  const cats = steps.map(String);
+  // a log axis cannot place zero or negative norms: they are left out, not drawn at a made-up floor
+  const shown = (v) => (v === null || (log && !(v > 0)) ? null : v);
+  const areas = spans.map((sp) => [{ xAxis: cats[sp.i0], itemStyle: { color: SEVERITY_COLORS[sp.severity] || t.line,
+    opacity: 0.12 } }, { xAxis: cats[sp.i1] }]);
+  const series = runs.map((r, k) => ({
+    type: 'line', name: r.run, data: r.data.map(shown), connectNulls: true, symbol: 'circle', symbolSize: 4,
+    showSymbol: steps.length <= 60, lineStyle: { color: r.color, width: 2 }, itemStyle: { color: r.color },
+    emphasis: { disabled: true },
+    markArea: k === 0 && areas.length ? { silent: true, data: areas } : undefined,
+    markLine: k === 0 && step !== null && step !== undefined && cats.includes(String(step)) ? {
+      symbol: 'none', silent: true, label: { show: false }, lineStyle: { color: t.text2, type: 'dashed', width: 1 },
+      data: [{ xAxis: String(step) }] } : undefined,
+  }));
+  return {
+    ...baseOption(t),
+    grid: { left: 64, right: 16, top: 12, bottom: 28 + STEP_ZOOM_ROOM },
+    dataZoom: stepDataZoom(t, zoom, { left: 64, right: 16, bottom: 4 }),
+    xAxis: axis(t, { type: 'category', boundaryGap: false, data: cats, splitLine: { show: false } }),
+    yAxis: axis(t, { type: log ? 'log' : 'value', scale: true, name: 'L2 norm', nameLocation: 'middle', nameGap: 50,
+      axisLabel: { color: t.text2, fontSize: 11, formatter: (v) => formatNumber(v, 2) } }),
+    tooltip: axisTooltip(t, (list) => {
+      const i = list[0].dataIndex;
+      let html = 'step ' + escapeHtml(String(steps[i]));
+      for (const r of runs) {
+        const v = r.data[i];
+        html += '<br>' + swatch(r.color) + escapeHtml(r.run) + ': ' + escapeHtml(v === null ? '—' : formatNumber(v));
+      }
+      for (const sp of spans) {
+        if (i >= sp.i0 && i <= sp.i1) html += '<br>' + escapeHtml(sp.severity + ': ' + sp.kind.replace(/_/g, ' '));
+      }
+      return html;
+    }),
+    series,
   };
 }

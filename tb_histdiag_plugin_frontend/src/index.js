@@ -8,3 +8,6 @@ export function render() {
   app = createApp(document, window);
   return app;
 }
+
+/** ECharts' lookup of the chart drawn in a container: the e2e tests read a chart's option through it. */
+export { getInstanceByDom } from 'echarts/core';

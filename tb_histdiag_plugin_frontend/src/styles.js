@@ -82,6 +82,8 @@ button, input, select { font: inherit; color: inherit; }
   border-radius: 4px; padding: 3px 6px; }
 .hd-legend { display: flex; gap: 12px; flex-wrap: wrap; font-size: 12px; }
 .hd-legend span { display: inline-flex; align-items: center; gap: 4px; }
+.hd-wnorm { margin-bottom: 12px; }
+.hd-wnorm .hd-section-head { margin-bottom: 0; }
 .hd-detail-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 12px; }
 .hd-card { border: 1px solid var(--hd-border); border-radius: 4px; padding: 8px 12px; background: var(--hd-surface); }
 .hd-card h3 { font-size: 13px; font-weight: 500; margin: 0 0 4px; }

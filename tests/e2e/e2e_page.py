@@ -1,4 +1,19 @@
-"""What the e2e tests read off the page: painted canvas pixels, the overview's rows."""
+"""What the e2e tests read off the page: painted canvas pixels, the overview's rows; the conftest's Tab helper."""
+
+import importlib.util
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def tab_class():
+    """The Tab helper of tests/e2e/conftest.py, for tests with a server of their own (a module named ``conftest`` is
+    ambiguous: tests/ has one too)."""
+    spec = importlib.util.spec_from_file_location("_e2e_conftest", os.path.join(HERE, "conftest.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Tab
+
 
 PAINTED_PIXELS = """(sel) => {
   const canvases = document.querySelectorAll(sel + ' canvas');

@@ -6,7 +6,6 @@ sort the sick run first once the counts are in, narrow with TensorBoard's regex 
 show every name as inert text.
 """
 
-import importlib.util
 import os
 import sys
 
@@ -17,17 +16,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))  # tests/, for support.py
 
 import support  # noqa: E402
+from e2e_page import tab_class  # noqa: E402
 
-
-def _e2e_tab_class():
-    """The Tab helper of tests/e2e/conftest.py (a module named ``conftest`` is ambiguous: tests/ has one too)."""
-    spec = importlib.util.spec_from_file_location("_e2e_conftest", os.path.join(HERE, "conftest.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.Tab
-
-
-Tab = _e2e_tab_class()
+Tab = tab_class()
 
 pytestmark = pytest.mark.e2e
 

@@ -81,7 +81,8 @@ def test_layer_detail_bands_histogram_and_table(e2e_tab):
     detail = page.locator("#hd-detail")
     detail.wait_for(state="visible")
     assert detail.locator(".hd-detail-name").text_content() == "layer_0"
-    roles = detail.locator(".hd-card").evaluate_all("els => els.map(e => e.dataset.role)")
+    # the role cards; the weight-norm card above them has no role
+    roles = detail.locator(".hd-card[data-role]").evaluate_all("els => els.map(e => e.dataset.role)")
     assert roles == ["weights", "bias", "gradient"]
     page.wait_for_function(
         "() => [...document.querySelectorAll('#hd-detail .hd-hist')].every(h => Number(h.dataset.buckets) > 0)",

@@ -1,6 +1,7 @@
 // Layer detail: the layer's markers with evidence and advice, and per role (weights, bias, gradient, activation)
 // percentile bands over steps (zoom or drag on their step axis loads that window at full resolution, parts.js
-// stepZoom), the stored histogram at the chosen step and a statistics table.
+// stepZoom), the stored histogram at the chosen step and a statistics table; above them the weight norm over steps,
+// one line per compared run (weightNormCard.js).
 
 import { el, clear } from '../dom.js';
 import { markerTitle, markerAdvice } from '../advice.js';
@@ -11,6 +12,7 @@ import { bandsOption, histogramOption, redraw, themeColors } from '../charts.js'
 import { colorOf, focusedModel } from '../select.js';
 import { chartIn, evidenceSource, memo, stepSlider, stepZoom } from './parts.js';
 import { badgeClass } from './overview.js';
+import { weightNormCard } from './weightNormCard.js';
 
 const ROLE_LABELS = { weights: 'Weights', bias: 'Bias', gradient: 'Gradient', activation: 'Activation' };
 
@@ -45,7 +47,10 @@ export function mount(container, { actions, data, store, win }) {
   container.addEventListener('keydown', onKey);
 
   const zooms = [];
+  let norm = null;
   function disposeCharts() {
+    if (norm) norm.dispose();
+    norm = null;
     for (const z of zooms) z.dispose();
     zooms.length = 0;
     for (const c of charts) c.dispose();
@@ -131,6 +136,8 @@ export function mount(container, { actions, data, store, win }) {
     } else {
       container.appendChild(el('p', { class: 'hd-ok', text: 'No markers: nothing unusual found in this layer.' }));
     }
+    norm = weightNormCard({ actions, store, win });
+    container.appendChild(norm.node);
     const grid = el('div', { class: 'hd-detail-grid' });
     container.appendChild(grid);
     for (const role of present) {
@@ -167,6 +174,7 @@ export function mount(container, { actions, data, store, win }) {
         slider.update(null, state.step);
         for (const c of cards) c.update(state);
       }
+      if (norm) norm.update(state, row); // also when compared runs arrive or change (it keeps its own memo)
       lastStep = state.step;
       lastKey = row.key;
     },
