@@ -188,16 +188,16 @@ def _build_class():
             grads = tape.gradient(loss, variables)
             return {id(v): g for v, g in zip(variables, grads) if g is not None}
 
-        def _histogram(self, tag, value):
+        def _histogram(self, tag, value, divisor):
             if isinstance(value, tf.IndexedSlices):
                 value = tf.convert_to_tensor(value)
-            buckets = _buckets(value, self.buckets)
+            buckets = _buckets(value, self.buckets, divisor)
             if buckets is None:  # size unknown when tracing: TensorBoard's own op
                 tf.summary.histogram(tag, value, step=self._step, buckets=self.buckets)
             else:
                 tf.summary.write(tag, buckets, step=self._step, metadata=_histogram_metadata())
 
-        def _write_graph(self, batch):
+        def _write_graph(self, batch, divisor):
             """The body of ``write``, traced into one ``tf.function``.
 
             An eager ``tf.summary.histogram`` costs ~10x its graph version, so
@@ -222,14 +222,14 @@ def _build_class():
                     for var in layer.weights:
                         tag = "%s/%s" % (layer.name, var.name)
                         if self.log_weights:
-                            self._histogram(tag, var.value)
+                            self._histogram(tag, var.value, divisor)
                         if id(var) in grads:
-                            self._histogram(tag + "/grad", grads[id(var)])
+                            self._histogram(tag + "/grad", grads[id(var)], divisor)
                     if id(layer) in acts:
-                        self._histogram("%s/activations" % layer.name, acts.pop(id(layer)))
+                        self._histogram("%s/activations" % layer.name, acts.pop(id(layer)), divisor)
                 for layer in self._activation_layers or ():
                     if id(layer) in acts:  # outputs of nested models
-                        self._histogram("%s/activations" % layer.name, acts.pop(id(layer)))
+                        self._histogram("%s/activations" % layer.name, acts.pop(id(layer)), divisor)
 
         def _signature(self):
             """What the traced graph depends on besides the batch: retrace when it changes."""
@@ -254,7 +254,7 @@ def _build_class():
             signature = self._signature()
             if self._graph is None or self._graph[0] != signature:
                 self._graph = (signature, tf.function(self._write_graph, autograph=False))
-            self._graph[1](self._batch)
+            self._graph[1](self._batch, tf.constant(float(self.buckets), dtype=tf.float64))
             self._writer.flush()
 
     GradientHistograms.__module__ = __name__
@@ -268,7 +268,7 @@ def _histogram_metadata():
     return metadata.create_summary_metadata(display_name=None, description=None)
 
 
-def _buckets(data, bucket_count):
+def _buckets(data, bucket_count, divisor):
     """``[bucket_count, 3]`` float64 buckets of ``data``, the ones ``tf.summary.histogram`` writes.
 
     The same arithmetic as TensorBoard's ``tensorboard.plugins.histogram.summary_v2._buckets``
@@ -276,7 +276,10 @@ def _buckets(data, bucket_count):
     per histogram, more than a whole eager ``write``.  Emptiness is decided from
     the static size, and the single-value case by ``tf.where`` over both results
     (the multi-value one then divides by zero, harmlessly, and is dropped).
-    Returns ``None`` when the size is unknown at trace time or ``bucket_count < 1``.
+    ``divisor`` is ``bucket_count`` as a float64 tensor the graph receives at run
+    time: divided by a constant, grappler rewrites the division and interior
+    edges move by an ulp.  Returns ``None`` when the size is unknown at trace
+    time or ``bucket_count < 1``.
     ``tests/test_keras_callback.py`` compares it with TensorBoard's op.
     """
     import tensorflow as tf
@@ -290,7 +293,7 @@ def _buckets(data, bucket_count):
     min_ = tf.reduce_min(data)
     max_ = tf.reduce_max(data)
     range_ = max_ - min_
-    bucket_width = range_ / tf.cast(bucket_count, tf.float64)
+    bucket_width = range_ / divisor
     bucket_indices = tf.cast(tf.floor((data - min_) / bucket_width), dtype=tf.int32)
     one_hots = tf.one_hot(tf.minimum(bucket_indices, bucket_count - 1), depth=bucket_count, dtype=tf.float64)
     counts = tf.cast(tf.reduce_sum(one_hots, axis=0), dtype=tf.float64)

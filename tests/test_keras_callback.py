@@ -198,13 +198,18 @@ def test_buckets_in_a_graph_equal_tensorboards_own(buckets):
         "with nan": np.array([0.0, np.nan, 3.0], "float32"),
         "empty": np.zeros((0, 4), "float32"),
     }
+    for i in range(20):  # weights-like values of many scales, read from a variable as the callback does
+        cases["variable %d" % i] = tf.Variable(rng.normal(size=(16, 8)).astype("float32") * rng.uniform(0.01, 10))
+    traced = tf.function(lambda v, d: _buckets(v, buckets, d), autograph=False)
+    divisor = tf.constant(float(buckets), dtype=tf.float64)
     for name, value in cases.items():
-        traced = tf.function(lambda v: _buckets(v, buckets), autograph=False)(tf.constant(value)).numpy()
-        expected = summary_v2._buckets(tf.constant(value), buckets).numpy()
-        assert traced.shape == expected.shape == (buckets, 3), name
-        np.testing.assert_array_equal(traced, expected, err_msg=name)
+        value = value.value() if isinstance(value, tf.Variable) else tf.constant(value)
+        got = traced(value, divisor).numpy()
+        expected = summary_v2._buckets(value, buckets).numpy()
+        assert got.shape == expected.shape == (buckets, 3), name
+        np.testing.assert_array_equal(got, expected, err_msg=name)
     # A hand check beside the comparison: 4 values over [0, 3] in 3 buckets.
-    np.testing.assert_array_equal(_buckets(tf.constant([0.0, 1.0, 1.5, 3.0]), 3).numpy(),
+    np.testing.assert_array_equal(_buckets(tf.constant([0.0, 1.0, 1.5, 3.0]), 3, tf.constant(3.0, tf.float64)).numpy(),
                                   [[0, 1, 1], [1, 2, 2], [2, 3, 1]])
 
 
@@ -214,8 +219,8 @@ def test_buckets_falls_back_when_the_size_is_unknown():
     from tb_histdiag_plugin.keras import _buckets
 
     seen = []
-    fn = tf.function(lambda v: seen.append(_buckets(v, 30)) or 0, autograph=False,
+    fn = tf.function(lambda v: seen.append(_buckets(v, 30, 30.0)) or 0, autograph=False,
                      input_signature=[tf.TensorSpec([None], tf.float32)])
     fn(tf.constant([1.0, 2.0]))
     assert seen == [None]
-    assert _buckets(tf.constant([1.0]), 0) is None
+    assert _buckets(tf.constant([1.0]), 0, 0.0) is None
