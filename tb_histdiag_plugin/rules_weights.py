@@ -22,6 +22,10 @@ STILL_RISING = 0.95
 # ``clipped_values`` needs at least this many values in the pile: a few equal
 # extremes in a small tensor are chance, not a clip.
 CLIPPED_MIN_VALUES = 10
+# ... and a tensor of at least this many values: with ~30 buckets, a tensor of
+# a few dozen values has a value or two in every bucket, so its edge buckets
+# always look like piles (a 32-value bias read 84% "at the bounds").
+CLIPPED_MIN_TENSOR = 100
 
 
 def _judged(s):
@@ -196,7 +200,8 @@ def clipped_values(run, settings):
             # is the two piles together, not the larger one.
             share = np.nan_to_num(at_min) + np.nan_to_num(at_max)
             share = np.where(np.isnan(at_min) & np.isnan(at_max), np.nan, share)
-            enough = (share * st["count"] >= CLIPPED_MIN_VALUES) & (st["std"] > 0)
+            enough = ((share * st["count"] >= CLIPPED_MIN_VALUES) & (st["count"] >= CLIPPED_MIN_TENSOR)
+                      & (st["std"] > 0))
         cond = np.isfinite(share) & enough & (share >= settings["clipped_fraction"])
 
         def evidence(k, s=s, st=st, at_min=at_min, at_max=at_max, share=share):

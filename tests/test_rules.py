@@ -378,6 +378,12 @@ def test_clipped_values_adds_both_bounds(low, high, severity):
     assert found(run_of(v), "clipped_values") == expected
 
 
+@pytest.mark.parametrize("count, fires", [(99.0, False), (100.0, True)])
+def test_clipped_needs_a_tensor_large_enough_to_tell_a_pile(count, fires):
+    # 60% at the bounds of a 99-value tensor is bucket resolution, not a clip.
+    assert bool(found(run_of(clipped(0.6, count=count)), "clipped_values")) == fires
+
+
 @pytest.mark.parametrize("count, fires", [(199.0, False), (200.0, True)])
 def test_clipped_needs_ten_values_in_the_pile(count, fires):
     assert bool(found(run_of(clipped(0.05, count=count)), "clipped_values")) == fires
