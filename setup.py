@@ -26,7 +26,7 @@ NOTEBOOK = ["matplotlib>=3.8"]
 
 setuptools.setup(
     name="tb-histdiag",
-    version="0.1.0",
+    version="0.2.0",
     description="A TensorBoard tab that turns histogram summaries into per-layer gradient-health diagnoses",
     long_description=LONG_DESCRIPTION,
     long_description_content_type="text/markdown",
