@@ -88,8 +88,16 @@ def ensure(root, spec, processes=2, log=print):
     """Write (or reuse) the logdir for ``spec`` under ``root``; returns its path."""
     name = "logdir-v%d-%s" % (VERSION, "-".join("%s%d" % (r, s) for r, s in sorted(spec.items())))
     logdir = os.path.join(root, name)
-    stamp = os.path.join(logdir, ".complete")
     want = {"version": VERSION, "spec": spec, "tags": TAGS, "buckets": BUCKETS}
+    jobs = [(logdir, run, steps, seed) for seed, (run, steps) in enumerate(sorted(spec.items(), key=lambda kv: -kv[1]))]
+    return _written(logdir, want, _write_one, jobs, processes, log,
+                    "writing logdir %s (%d histogram events) ..." % (logdir, TAGS * sum(spec.values())),
+                    lambda run: log("  wrote %s" % run))
+
+
+def _written(logdir, want, write, jobs, processes, log, what, done=lambda result: None):
+    """``logdir``, reused when its ``.complete`` stamp says ``want``, else written by ``write`` over ``jobs``."""
+    stamp = os.path.join(logdir, ".complete")
     if os.path.exists(stamp):
         with open(stamp) as f:
             if json.load(f) == want:
@@ -98,11 +106,10 @@ def ensure(root, spec, processes=2, log=print):
     shutil.rmtree(logdir, ignore_errors=True)
     os.makedirs(logdir)
     t0 = time.perf_counter()
-    jobs = [(logdir, run, steps, seed) for seed, (run, steps) in enumerate(sorted(spec.items(), key=lambda kv: -kv[1]))]
-    log("writing logdir %s (%d histogram events) ..." % (logdir, TAGS * sum(spec.values())))
+    log(what)
     with multiprocessing.Pool(max(1, min(processes, len(jobs)))) as pool:
-        for run in pool.imap_unordered(_write_one, jobs):
-            log("  wrote %s" % run)
+        for result in pool.imap_unordered(write, jobs):
+            done(result)
     with open(stamp, "w") as f:
         json.dump(want, f)
     log("logdir written in %.1f s" % (time.perf_counter() - t0))
@@ -167,24 +174,9 @@ def _write_job(args):
 def ensure_kind(root, kind, runs, steps, processes=2, log=print):
     """Write (or reuse) ``runs`` runs of ``steps`` steps of ``kind`` ("sweep" or "torch")."""
     logdir = os.path.join(root, "%s-v%d-%dx%d" % (kind, VERSION, runs, steps))
-    stamp = os.path.join(logdir, ".complete")
     want = {"version": VERSION, "kind": kind, "runs": runs, "steps": steps}
-    if os.path.exists(stamp):
-        with open(stamp) as f:
-            if json.load(f) == want:
-                log("reusing logdir %s" % logdir)
-                return logdir
-    shutil.rmtree(logdir, ignore_errors=True)
-    os.makedirs(logdir)
-    t0 = time.perf_counter()
     names = ["lr=%.0e,seed=%d" % (10.0 ** -(1 + i % 5), i // 5) if kind == "sweep" else "torch_%d" % i
              for i in range(runs)]
     jobs = [(kind, logdir, name, steps, seed) for seed, name in enumerate(names)]
-    log("writing %s logdir %s (%d runs x %d steps) ..." % (kind, logdir, runs, steps))
-    with multiprocessing.Pool(max(1, min(processes, len(jobs)))) as pool:
-        for _ in pool.imap_unordered(_write_job, jobs):
-            pass
-    with open(stamp, "w") as f:
-        json.dump(want, f)
-    log("logdir written in %.1f s" % (time.perf_counter() - t0))
-    return logdir
+    return _written(logdir, want, _write_job, jobs, processes, log,
+                    "writing %s logdir %s (%d runs x %d steps) ..." % (kind, logdir, runs, steps))

@@ -187,18 +187,11 @@ def _parse(tag):
     if not last_param:
         # Collection words first, at either end: in ``activations/act`` the
         # layer is ``act``, in ``output/activations`` it is ``output``.
-        while len(texts) > 1 and lowers[-1] in _ACT_COLLECTIONS:
-            del seps[-1], texts[-1], lowers[-1]
-            is_act = True
-        while len(texts) > 1 and lowers[0] in _ACT_COLLECTIONS:
-            del seps[0], texts[0], lowers[0]
-            is_act = True
-        while len(texts) > 1 and lowers[-1] in _ACT_WORDS:
-            del seps[-1], texts[-1], lowers[-1]
-            is_act = True
-        while len(texts) > 1 and lowers[0] in _ACT_WORDS:
-            del seps[0], texts[0], lowers[0]
-            is_act = True
+        for words in (_ACT_COLLECTIONS, _ACT_WORDS):
+            for end in (-1, 0):
+                while len(texts) > 1 and lowers[end] in words:
+                    del seps[end], texts[end], lowers[end]
+                    is_act = True
         if not is_act and not is_grad and "_" in texts[-1] and not _COMPACT_RE.match(texts[-1]):
             match = _ACT_SUFFIX_RE.match(texts[-1])
             if match:
