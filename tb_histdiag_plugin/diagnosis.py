@@ -304,17 +304,6 @@ class Diagnoser:
                 self._summaries[key] = (fingerprint, result.summary(), None)
             return result
 
-    def analyses(self, ctx, experiment_id, runs, jobs=None):
-        """``{run: RunAnalysis}`` of ``runs``, on ``jobs`` threads (None: every core).
-
-        Raises ``NotFound`` for a run without histograms.
-        """
-        listing = self.listing(ctx, experiment_id, runs)
-        missing = [run for run in runs if run not in listing]
-        if missing:
-            raise NotFound("no histogram data for run %r" % missing[0])
-        return parallel.map_runs(lambda run: self.analysis(ctx, experiment_id, run, listing[run]), runs, jobs)
-
     def series(self, ctx, experiment_id, run, tag):
         """One tag's normalised series, read fresh (the histogram route)."""
         tags = self.listing(ctx, experiment_id, [run]).get(run)

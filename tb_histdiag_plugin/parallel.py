@@ -6,9 +6,10 @@ loader's multiplexer, or the gRPC channel to the Rust data server), so a worker
 process could not read through it; and the statistics (``stats.py``) are
 numpy over large arrays, which releases the GIL.  The part that stays serial is
 the Python loader's ``read_tensors`` (a Python loop over tensor protos).
+Outside TensorBoard each run gets its own loader, so the CLI and ``diagnose()``
+use worker processes instead (``loading.analyse_logdir``).
 """
 
-import concurrent.futures
 import os
 import queue
 import threading
@@ -19,21 +20,6 @@ def workers(jobs=None):
     if jobs is None or jobs < 1:
         return max(1, os.cpu_count() or 1)
     return int(jobs)
-
-
-def map_runs(fn, runs, jobs=None):
-    """``{run: fn(run)}`` computed on ``workers(jobs)`` threads.
-
-    The first exception raised by ``fn`` is re-raised after every call ended.
-    """
-    runs = list(runs)
-    n = min(workers(jobs), max(1, len(runs)))
-    if n == 1:
-        return {run: fn(run) for run in runs}
-    with concurrent.futures.ThreadPoolExecutor(n, thread_name_prefix="histdiag") as pool:
-        futures = {run: pool.submit(fn, run) for run in runs}
-        concurrent.futures.wait(futures.values())
-    return {run: future.result() for run, future in futures.items()}
 
 
 class Background:

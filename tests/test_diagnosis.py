@@ -98,16 +98,6 @@ def test_concurrent_requests_compute_each_run_once(logdir):
         assert len({id(a) for r, a in results if r == run}) == 1
 
 
-def test_parallel_analyses_equal_serial_ones(logdir):
-    parallel = diagnosis.Diagnoser(logdir.provider).analyses(CTX, "", ["a", "b", "c"], jobs=3)
-    serial = diagnosis.Diagnoser(logdir.provider)
-    assert sorted(parallel) == ["a", "b", "c"]
-    for run, analysis in parallel.items():
-        assert analysis.document_json() == serial.analysis(CTX, "", run).document_json()
-    with pytest.raises(diagnosis.NotFound):
-        diagnosis.Diagnoser(logdir.provider).analyses(CTX, "", ["a", "nope"])
-
-
 def test_cache_keeps_the_budget_least_recently_used_out(logdir):
     one = diagnosis.Diagnoser(logdir.provider).analysis(CTX, "", "a").nbytes()
     assert one > 0
@@ -376,7 +366,8 @@ def test_worker_processes_give_the_same_analyses(tmp_path):
         support.write_frames(str(tmp_path), run, frames(5, seed=i, scale=10.0 ** -i))
     support.write_scalars(str(tmp_path), "scalars_only")
     logdir = Logdir(tmp_path)
-    shared = diagnosis.Diagnoser(logdir.provider).analyses(CTX, "", ["a", "nested/b"], jobs=1)
+    diagnoser = diagnosis.Diagnoser(logdir.provider)
+    shared = {run: diagnoser.analysis(CTX, "", run) for run in ("a", "nested/b")}
     for jobs in (1, 2):
         separate = loading.analyse_logdir(str(tmp_path), jobs=jobs)
         assert list(separate) == ["a", "nested/b"]  # the scalar-only run is left out
