@@ -153,6 +153,12 @@ class TensorBoardServer:
 
         return wait_until(check, timeout, what="runs %s served" % sorted(expected))
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def close(self):
         self.process.terminate()
         try:

@@ -56,16 +56,13 @@ def test_the_installed_tensorboard_lists_and_serves_the_tab(fresh_venv, tmp_path
     _, venv = fresh_venv
     logdir = tmp_path / "logs"
     synthetic.write_run(str(logdir), "vanishing", synthetic.vanishing(steps=4))
-    server = TensorBoardServer(str(logdir), executable=str(venv / "bin" / "tensorboard"))
-    try:
+    with TensorBoardServer(str(logdir), executable=str(venv / "bin" / "tensorboard")) as server:
         listing = server.wait_listening()
         assert listing["histdiag"]["loading_mechanism"] == {"type": "IFRAME",
                                                             "module_path": "/data/plugin/histdiag/index.js"}
         status, body, _ = server.get(ROUTE + "index.js")
         assert status == 200 and "render" in body
         assert [r["run"] for r in server.wait_for_runs(["vanishing"])["runs"]] == ["vanishing"]
-    finally:
-        server.close()
 
 
 def test_cli_in_the_fresh_venv(fresh_venv, tmp_path):

@@ -42,16 +42,13 @@ def e2e_server(e2e_logdir, tmp_path_factory):
     """A real tensorboard serving the e2e logs (tests/support.py); yields its base URL."""
     logdir, runs = e2e_logdir
     log_path = str(tmp_path_factory.mktemp("e2e_tb") / "tensorboard.log")
-    server = TensorBoardServer(logdir, log_path=log_path)
-    try:
+    with TensorBoardServer(logdir, log_path=log_path) as server:
         try:
             # every run analysed, so the tab's first listing already names the worst run
             server.wait_for_runs(runs, timeout=180, complete=lambda r: r.get("status", "done") == "done")
         except TimeoutError as e:
             raise TimeoutError("%s (is the plugin installed? pip install -e %s)\n%s" % (e, REPO, server.log_tail()))
         yield server.url
-    finally:
-        server.close()
 
 
 @pytest.fixture(scope="session")

@@ -54,12 +54,9 @@ def sweep_server(tmp_path_factory):
     for run in HEALTHY + [MARKUP]:
         support.write_frames(logdir, run, _frames(rng, lambda i: 1e-2))
     support.write_frames(logdir, SICK, _frames(rng, lambda i: vanishing[i]))
-    server = support.TensorBoardServer(logdir)
-    try:
+    with support.TensorBoardServer(logdir) as server:
         server.wait_for_runs(ALL_RUNS, timeout=120)
         yield server.url
-    finally:
-        server.close()
 
 
 @pytest.fixture
@@ -268,12 +265,9 @@ def long_server(tmp_path_factory):
                {"dense_%d/kernel/grad" % i: rng.normal(0.0, 1e-2, size=64) for i in range(2)})
               for step in range(LONG_STEPS)]
     support.write_frames(logdir, "long", frames)
-    server = support.TensorBoardServer(logdir)
-    try:
+    with support.TensorBoardServer(logdir) as server:
         server.wait_for_runs(["long"], timeout=120, complete=lambda r: r["last_step"] == LONG_STEPS - 1)
         yield server.url
-    finally:
-        server.close()
 
 
 def test_step_range_fetches_full_resolution_and_resets(e2e_browser, long_server):

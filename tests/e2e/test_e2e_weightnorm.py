@@ -116,12 +116,9 @@ def decay_server(tmp_path_factory):
                 tags["layer_%d_gradients" % i] = rng.normal(0.0, 1e-2, size=400)
             frames.append((step, tags))
         support.write_frames(logdir, run, frames)
-    server = support.TensorBoardServer(logdir)
-    try:
+    with support.TensorBoardServer(logdir) as server:
         server.wait_for_runs(["decay", "plain"], timeout=180, complete=lambda r: r.get("status", "done") == "done")
         yield server.url
-    finally:
-        server.close()
 
 
 def test_weight_decay_span_is_shaded_on_the_focused_run(e2e_browser, decay_server):
