@@ -19,7 +19,7 @@ import logdir  # noqa: F401  (sets TensorBoard's TF stub first)
 from loaders import get_json, rss_mb
 from report import log
 
-from tb_histdiag_plugin import diagnosis, reading, rules, stats
+from tb_histdiag_plugin import cache, diagnosis, reading, rules, stats
 
 from tensorboard import context as tb_context
 from tensorboard.backend import http_util
@@ -159,7 +159,7 @@ def measure_inprocess(label, data_provider, expected):
         stages["other"] = (t1 - t0) - sum(v for k, v in watch.totals.items())
         row["diag_stages_s"] = stages
         row["document_bytes"] = len(text)
-        row["document_gzip_bytes"] = len(gzip.compress(text.encode(), compresslevel=3))
+        row["document_gzip_bytes"] = len(gzip.compress(text.encode(), compresslevel=1))
         row["cache_bytes"] = cache_bytes(analysis)
         row["markers"] = len(analysis.markers())
         del analysis, text
@@ -205,15 +205,22 @@ def measure_http(server, expected):
         path = "%s/data/plugin/histdiag/diagnostics?run=%s" % (url, quote(run))
         warm = [get(path, GZIP)[0] for _ in range(WARM_REPEATS)]
         plain = [get(path)[0] for _ in range(WARM_REPEATS)]
-        out["runs"][run].update(diag_warm_s=median(warm), diag_warm_identity_s=median(plain))
+        # Once the shared listing's window is over (cache.LISTING_TTL_S), a request lists again.
+        time.sleep(cache.LISTING_TTL_S + 0.1)
+        relisted = get(path, GZIP)[0]
+        out["runs"][run].update(diag_warm_s=median(warm), diag_warm_identity_s=median(plain),
+                                diag_warm_relisted_s=relisted)
     t = get(url + "/data/plugin/histdiag/runs", GZIP)[0]
     out["runs_route_warm_s"] = t
+    # The built-in Histograms tab's listing: it pays the same data provider listing.
+    out["builtin_tags_s"] = median([get(url + "/data/plugin/histograms/tags", GZIP)[0] for _ in range(WARM_REPEATS)])
     rss["after_warm"] = rss_mb(server.pid)
     out["rss_mb"] = rss
     for run, row in out["runs"].items():
-        log("  [%s http] %-6s built-in(51/tag) %.3f s  cold %.3f s  warm %.1f ms (identity %.1f ms)"
-            % (server.loader, run, row["builtin_s"], row["diag_cold_s"], 1e3 * row["diag_warm_s"],
-               1e3 * row["diag_warm_identity_s"]))
+        log("  [%s http] %-6s built-in(51/tag) %.3f s  cold %.3f s  warm %.1f ms (identity %.1f ms; listed "
+            "again %.1f ms)" % (server.loader, run, row["builtin_s"], row["diag_cold_s"], 1e3 * row["diag_warm_s"],
+                                1e3 * row["diag_warm_identity_s"], 1e3 * row["diag_warm_relisted_s"]))
+    log("  [%s http] built-in /tags %.1f ms" % (server.loader, 1e3 * out["builtin_tags_s"]))
     log("  [%s http] RSS MB %s" % (server.loader, ", ".join("%s %.0f" % kv for kv in rss.items())))
     return out
 

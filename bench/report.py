@@ -125,6 +125,20 @@ def markdown(results, expected):
             fmt_r(s["warm_over_builtin_all"]), fmt_r(s["cold_over_floor"]), s["rss_added_mb"],
             s["tensor_bytes"] / 2**20, fmt_r(s["rss_added_over_tensors"]),
             fmt_r(s.get("growth", {}).get("diag_cold_http"))))
+    lines.append("")
+    lines.append("Warm requests share one data provider listing per %s s window (`http_api.md`, Freshness); "
+                 "a warm request after the window lists again, like the built-in Histograms tab's `/tags` "
+                 "(all runs, median of 5):" % results.get("listing_ttl_s", "—"))
+    lines.append("")
+    lines.append("| loader | run | warm (HTTP, median of 5) | warm, listing again | built-in `/tags` |")
+    lines.append("|---|---|---|---|---|")
+    for loader in results["loaders"]:
+        http = results["http"][loader]
+        for run in expected:
+            h = http["runs"][run]
+            lines.append("| %s | %s | %s | %s | %s |" % (loader, run, fmt_s(h["diag_warm_s"]),
+                                                    fmt_s(h.get("diag_warm_relisted_s")),
+                                                    fmt_s(http.get("builtin_tags_s"))))
     if results.get("browser"):
         lines.append("")
         lines.append("| loader | run | overview drawn (median of 3, from navigation start) | first open |")

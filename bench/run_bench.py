@@ -44,7 +44,7 @@ sys.path.insert(1, os.path.join(REPO, "tests"))
 
 import logdir as bench_logdir  # noqa: E402  (sets TensorBoard's TF stub first)
 
-from tb_histdiag_plugin import loading  # noqa: E402,F401  (the TF stub, as the CLI)
+from tb_histdiag_plugin import cache, loading  # noqa: E402,F401  (loading: the TF stub, as the CLI)
 
 # The names bench/sweep.py uses as ``run_bench.X`` stay importable from here.
 from loaders import Server, provider_loaded, python_provider, rss_mb, rust_ingester  # noqa: E402,F401
@@ -74,7 +74,7 @@ def main(argv=None):
                "machine": machine(), "logdir_spec": expected, "loaders": loaders,
                "settings": {"samples_per_plugin": "histograms=0", "reload_interval": 0, "warm_repeats": WARM_REPEATS,
                             "http_accept_encoding": GZIP["Accept-Encoding"]},
-               "http": {}, "inprocess": {}, "browser": {}}
+               "listing_ttl_s": cache.LISTING_TTL_S, "http": {}, "inprocess": {}, "browser": {}}
     servers, ingester = {}, None
     try:
         log("starting tensorboard (%s) and loading the logdir in-process ..." % ", ".join(loaders))

@@ -17,6 +17,7 @@ import numpy as np
 
 from tb_histdiag_plugin import cache, downsample, parallel, reading, rules, severity, stats
 from tb_histdiag_plugin import layers as layers_mod
+from tb_histdiag_plugin.jsonvalues import json_list, json_lists, round_significant  # noqa: F401  (public here too)
 
 
 # Significant digits in JSON: float32 precision (min, max, and every statistic
@@ -26,31 +27,6 @@ _DIGITS = {"count": 15}
 
 class NotFound(LookupError):
     """An unknown run, tag or step (a 404 in HTTP)."""
-
-
-def round_significant(values, digits=8):
-    """Round to ``digits`` significant digits: float32 precision, compact JSON."""
-    values = np.asarray(values, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        magnitude = np.floor(np.log10(np.abs(values)))
-        magnitude = np.where(np.isfinite(magnitude), magnitude, 0.0)
-        exponent = (digits - 1 - magnitude).astype(np.int64)
-        exponent = np.clip(exponent, -300, 300)
-        up = exponent >= 0
-        scale = np.power(10.0, np.abs(exponent))
-        rounded = np.where(up, np.round(values * scale) / scale, np.round(values / scale) * scale)
-    return np.where(np.isfinite(rounded), rounded, values)
-
-
-def json_list(values, digits=8):
-    """Floats as a JSON-ready list, NaN and Inf as None (JSON null)."""
-    rounded = round_significant(values, digits) if digits else np.asarray(values, dtype=np.float64)
-    finite = np.isfinite(rounded)
-    out = rounded.tolist()
-    if not finite.all():
-        for i in np.nonzero(~finite)[0]:
-            out[i] = None
-    return out
 
 
 _NO_DEPTH = 1 << 30  # sorts tags of no layer after every layer
@@ -126,24 +102,29 @@ class RunAnalysis:
         kept = {v.tag: downsample.keep_indices(v.steps, v.stats, v.non_finite, edges, forced) for v in self.views}
         return kept, any(len(idx) < len(v.steps) for v, idx in zip(self.views, kept.values()))
 
-    def _series_doc(self, view, idx):
-        pick = (lambda a: a) if idx is None else (lambda a: a[idx])
-        return {
+    def _series_docs(self, kept):
+        """The ``series`` entries, every float array of every series rounded in one pass
+        (``json_lists``: a few numpy calls per document, not one per array)."""
+        picked = [(v, kept[v.tag]) for v in self.views]
+        pick = lambda a, idx: a if idx is None else a[idx]  # noqa: E731
+        walls = json_lists([np.round(pick(self.wall_times[v.tag], idx), 3) for v, idx in picked], digits=0)
+        by_stat = {name: json_lists([pick(v.stats[name], idx) for v, idx in picked], _DIGITS.get(name, 8))
+                   for name in stats.STAT_NAMES}
+        return [{
             "tag": view.tag,
             "layer": view.layer or None,
             "role": view.role,
             "param": view.param or None,
             "param_name": getattr(self.infos[view.tag], "param_name", "") or None,
             "norm": bool(getattr(self.infos[view.tag], "norm", False)),
-            "steps": pick(view.steps).tolist(),
-            "wall_times": json_list(np.round(pick(self.wall_times[view.tag]), 3), digits=0),
-            "non_finite": pick(view.non_finite).tolist(),
-            "stats": {name: json_list(pick(view.stats[name]), _DIGITS.get(name, 8)) for name in stats.STAT_NAMES},
-        }
+            "steps": pick(view.steps, idx).tolist(),
+            "wall_times": walls[i],
+            "non_finite": pick(view.non_finite, idx).tolist(),
+            "stats": {name: by_stat[name][i] for name in stats.STAT_NAMES},
+        } for i, (view, idx) in enumerate(picked)]
 
     def _series_text(self, kept):
-        return json.dumps([self._series_doc(v, kept[v.tag]) for v in self.views], separators=(",", ":"),
-                          allow_nan=False)
+        return json.dumps(self._series_docs(kept), separators=(",", ":"), allow_nan=False)
 
     def markers(self, settings=None):
         if settings is None or settings == rules.DEFAULTS:
@@ -182,13 +163,15 @@ class RunAnalysis:
         return head[:-1] + ',"series":' + series_text + "," + tail[1:]
 
     def document_gzip(self, settings=None, start_step=None, end_step=None):
-        """``document_json`` gzipped (level 3, mtime 0, as TensorBoard's ``http_util.Respond``),
-        cached for the default document: a warm request then costs no compression."""
+        """``document_json`` gzipped (level 1, mtime 0), cached for the default document: a
+        warm request then costs no compression.  Level 1 takes half the time of TensorBoard's
+        level 3 for 3% more bytes (the 5,000-step default document stays under 5 MB;
+        ``bench/sweep.py``)."""
         default = (settings is None or settings == rules.DEFAULTS) and start_step is None and end_step is None
         if default and self._default_gzip is not None:
             return self._default_gzip
         body = gzip.compress(self.document_json(settings, start_step, end_step).encode("utf-8"),
-                             compresslevel=3, mtime=0)
+                             compresslevel=1, mtime=0)
         if default:
             with self._json_lock:
                 self._default_gzip = body
@@ -247,21 +230,36 @@ class Diagnoser:
     ``cache_mb`` bounds the analyses kept (least recently used out); the
     ``/runs`` summaries are small and kept for every listed run, so a sweep
     larger than the cache is not re-analysed on every poll.  ``jobs`` worker
-    threads run the background analyses ``runs`` starts.
+    threads run the background analyses ``runs`` starts; with ``processes``
+    and more than one job, each computes in one of ``jobs`` worker processes
+    (``parallel.ComputePool``) while the others read.  A request's own
+    analysis is computed in its thread.  The data provider's listing is
+    shared by the requests of ``listing_ttl_s`` seconds (``cache.Listings``).
     """
 
-    def __init__(self, data_provider, cache_mb=DEFAULT_CACHE_MB, jobs=None):
+    def __init__(self, data_provider, cache_mb=DEFAULT_CACHE_MB, jobs=None, processes=True,
+                 listing_ttl_s=None, clock=None):
         self._provider = data_provider
         self._lock = threading.Lock()
         self._run_locks = {}
         self._cache = cache.LRU(int(cache_mb * 2**20))
         self._summaries = {}  # (experiment_id, run) -> (fingerprint, summary dict | None, error | None)
-        self._jobs = jobs
+        self._jobs = parallel.workers(jobs)
+        self._pool = parallel.ComputePool(self._jobs if processes and self._jobs > 1 else 0)
         self._background = None
+        ttl = cache.LISTING_TTL_S if listing_ttl_s is None else listing_ttl_s
+        self._listings = cache.Listings(self._list, ttl, *([clock] if clock else []))
         self.computations = 0  # analyses computed (not served from the cache): for tests and the benchmark
 
-    def listing(self, ctx, experiment_id, runs=None):
+    def _list(self, ctx, experiment_id, runs):
         return reading.list_histograms(self._provider, ctx, experiment_id, runs)
+
+    def listing(self, ctx, experiment_id, runs=None):
+        return self._listings.get(ctx, experiment_id, runs)
+
+    def close(self):
+        """Stop the worker processes (they also exit with this process)."""
+        self._pool.close()
 
     def cached_runs(self):
         """``[(experiment_id, run)]`` of the analyses held, least recently used first."""
@@ -272,7 +270,9 @@ class Diagnoser:
         with self._lock:
             return self._cache.nbytes()
 
-    def analysis(self, ctx, experiment_id, run, tags=None):
+    def analysis(self, ctx, experiment_id, run, tags=None, compute=None):
+        """The run's analysis, from the cache or computed (``compute(analyse, run, series)``
+        runs the CPU part: in this thread by default, in a worker process for the background)."""
         if tags is None:
             tags = self.listing(ctx, experiment_id, [run]).get(run)
             if not tags:
@@ -293,7 +293,7 @@ class Diagnoser:
                 series = reading.read_run(self._provider, ctx, experiment_id, run, tags)
                 if not series:
                     raise NotFound("no histogram data for run %r" % run)
-                result = analyse(run, series)
+                result = compute(analyse, run, series) if compute else analyse(run, series)
             except Exception as e:
                 with self._lock:
                     self._summaries[key] = (fingerprint, None, "%s: %s" % (type(e).__name__, e))
@@ -334,7 +334,7 @@ class Diagnoser:
 
         def job():
             try:
-                self.analysis(ctx, experiment_id, run, tags)
+                self.analysis(ctx, experiment_id, run, tags, compute=self._pool.run)
             except Exception:  # recorded in the summaries as "error"
                 pass
 

@@ -19,11 +19,15 @@ class HistDiagLoader(base_plugin.TBLoader):
             "--histdiag_cache_mb", type=int, default=1024, metavar="MB",
             help="histdiag: memory budget of the analyses cache in MB (least recently used runs are "
                  "dropped beyond it; default 1024)")
-        # On 2 shared cores threads measured between 0.8x and 1.1x of one thread (GIL-bound
-        # reads; bench/README.md): every core by default, as the tab's users expect.
         parser.add_argument(
             "--histdiag_jobs", type=int, default=0, metavar="N",
-            help="histdiag: runs analysed at a time in the background, on threads (default 0: one per core)")
+            help="histdiag: runs analysed at a time in the background (default 0: one per core)")
+        # Threads read through the data provider; with more than one job each run's statistics
+        # are computed in a worker process (the GIL would serialise them; bench/README.md).
+        parser.add_argument(
+            "--histdiag_processes", type=int, choices=(0, 1), default=1, metavar="0|1",
+            help="histdiag: with more than one job, compute background analyses in worker processes "
+                 "(1, default) or on the reading threads (0)")
 
     def load(self, context):
         from tb_histdiag_plugin import plugin

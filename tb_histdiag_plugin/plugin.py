@@ -104,6 +104,7 @@ class HistDiagPlugin(base_plugin.TBPlugin):
             context.data_provider,
             cache_mb=diagnosis.DEFAULT_CACHE_MB if cache_mb is None else cache_mb,
             jobs=jobs or None,
+            processes=bool(getattr(flags, "histdiag_processes", 1)),
         ) if context.data_provider else None
 
     def get_plugin_apps(self):

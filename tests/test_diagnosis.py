@@ -22,7 +22,7 @@ from werkzeug import test as werkzeug_test
 from werkzeug import wrappers
 
 import support
-from tb_histdiag_plugin import diagnosis, downsample, loading, plugin, reading, rules, stats
+from tb_histdiag_plugin import cache, diagnosis, downsample, loading, plugin, reading, rules, stats
 
 CTX = loading.request_context()
 
@@ -61,13 +61,49 @@ def logdir(tmp_path):
     return Logdir(tmp_path)
 
 
+class Clock:
+    """A monotonic clock the test moves by hand (``cache.Listings``' window)."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+class CountingProvider:
+    """A data provider counting ``list_tensors`` calls (the freshness check)."""
+
+    def __init__(self, provider):
+        self._provider, self.listings = provider, 0
+
+    def list_tensors(self, *args, **kwargs):
+        self.listings += 1
+        return self._provider.list_tensors(*args, **kwargs)
+
+    def read_tensors(self, *args, **kwargs):
+        return self._provider.read_tensors(*args, **kwargs)
+
+
+@pytest.fixture
+def no_listing_window(monkeypatch):
+    """Every request lists afresh (tests that reload and expect the new data at once)."""
+    monkeypatch.setattr(cache, "LISTING_TTL_S", 0.0)
+
+
 def test_new_steps_invalidate_the_cached_analysis(logdir):
-    diagnoser = diagnosis.Diagnoser(logdir.provider)
+    clock = Clock()
+    diagnoser = diagnosis.Diagnoser(logdir.provider, clock=clock)
     first = diagnoser.analysis(CTX, "", "a")
     assert diagnoser.analysis(CTX, "", "a") is first and diagnoser.computations == 1
     old_gzip = first.document_gzip()
     support.write_frames(logdir.path, "a", frames(3, seed=9, start=6))
     logdir.reload()
+    # Within the listing's window the new steps are not seen yet ...
+    clock.now += 0.9 * cache.LISTING_TTL_S
+    assert diagnoser.analysis(CTX, "", "a") is first and diagnoser.computations == 1
+    # ... and once it is over they are.
+    clock.now += 0.2 * cache.LISTING_TTL_S
     second = diagnoser.analysis(CTX, "", "a")
     assert second is not first and diagnoser.computations == 2
     doc = json.loads(gzip.decompress(second.document_gzip()))
@@ -119,7 +155,7 @@ def test_cache_keeps_the_budget_least_recently_used_out(logdir):
     assert len(roomy.cached_runs()) == 3
 
 
-def test_runs_that_vanish_from_the_listing_are_dropped(logdir):
+def test_runs_that_vanish_from_the_listing_are_dropped(logdir, no_listing_window):
     diagnoser = diagnosis.Diagnoser(logdir.provider)
     for run in "abc":
         diagnoser.analysis(CTX, "", run)
@@ -185,7 +221,7 @@ def bodies(app, query):
     return json.loads(gzip.decompress(zipped.data)), json.loads(plain.data)
 
 
-def test_gzip_body_equals_plain_body_with_overrides_and_after_new_steps(tmp_path):
+def test_gzip_body_equals_plain_body_with_overrides_and_after_new_steps(tmp_path, no_listing_window):
     support.write_frames(str(tmp_path), "run", frames(6, scale=1.0) + frames(3, scale=50.0, start=6))
     logdir = Logdir(tmp_path)
     app = client(logdir.provider)

@@ -3,6 +3,7 @@ the progressive ``/runs``, compact documents, step windows, the plugin's flags."
 
 import gzip
 import json
+import os
 import urllib.parse
 
 import numpy as np
@@ -40,6 +41,21 @@ def server(logdir, tensorboard_factory):
                                extra_args=("--histdiag_cache_mb", "64", "--histdiag_jobs", "2"))
 
 
+def child_commands(pid):
+    """The command lines of the child processes of ``pid`` (Linux ``/proc``)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            if parent == pid:
+                with open("/proc/%s/cmdline" % entry, "rb") as f:
+                    out.append(f.read().replace(b"\0", b" ").decode())
+        except (OSError, ValueError, IndexError):  # not a process, or already gone
+            pass
+    return out
+
+
 def runs_when(server, predicate, what):
     def check():
         status, body, _ = server.get(ROUTE + "runs")
@@ -61,6 +77,9 @@ def test_runs_answer_at_once_then_fill_in(server):
     by_run = {r["run"]: r for r in done}
     for row in done:
         assert all(isinstance(row[k], int) for k in ("critical", "warning", "info", "layers", "first_step"))
+    # With --histdiag_jobs 2 the statistics were computed in worker processes of the server.
+    assert any("multiprocessing" in cmd for cmd in child_commands(server.process.pid)), \
+        child_commands(server.process.pid)
     for i in range(6):
         row = by_run["lr=%d" % i]
         assert row["layers"] == 2 and row["profile"]["source"] == "gradients"

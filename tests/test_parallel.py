@@ -1,0 +1,75 @@
+"""Sharing the data provider's listing and computing in worker processes
+(``tb_histdiag_plugin/cache.py`` ``Listings``, ``parallel.py`` ``ComputePool``).
+
+Logs are written with TensorBoard's own writer and read through its own loader,
+as in ``test_diagnosis.py`` (whose helpers this reuses).
+"""
+
+import os
+
+import pytest
+
+import support
+from test_diagnosis import CTX, Clock, CountingProvider, logdir  # noqa: F401  (logdir: a fixture)
+from tb_histdiag_plugin import cache, diagnosis, parallel
+
+
+def test_one_listing_serves_the_requests_of_its_window(logdir):
+    provider, clock = CountingProvider(logdir.provider), Clock()
+    diagnoser = diagnosis.Diagnoser(provider, clock=clock)
+    rows = diagnoser.runs(CTX, "", start=False)  # the whole listing ...
+    for run in "abc":  # ... serves each run's own request too
+        diagnoser.analysis(CTX, "", run)
+    diagnoser.runs(CTX, "", start=False)
+    assert provider.listings == 1 and [r["last_step"] for r in rows] == [5, 5, 5]
+    clock.now += cache.LISTING_TTL_S
+    diagnoser.analysis(CTX, "", "a")  # the window is over: listed again (this run only)
+    diagnoser.analysis(CTX, "", "b")
+    assert provider.listings == 3
+    assert diagnoser.computations == 3  # nothing new was logged: no new analysis
+    # A run's own listing is never taken for the whole one.
+    assert [r["run"] for r in diagnoser.runs(CTX, "", start=False)] == ["a", "b", "c"] and provider.listings == 4
+
+
+def test_without_a_window_every_request_lists(logdir):
+    provider = CountingProvider(logdir.provider)
+    diagnoser = diagnosis.Diagnoser(provider, listing_ttl_s=0)
+    for _ in range(3):
+        diagnoser.analysis(CTX, "", "a")
+    assert provider.listings == 3 and diagnoser.computations == 1
+
+
+def test_background_analyses_in_worker_processes_equal_those_in_thread(logdir):
+    in_thread = diagnosis.Diagnoser(logdir.provider, jobs=1)
+    pooled = diagnosis.Diagnoser(logdir.provider, jobs=2)
+    try:
+        support.wait_until(lambda: (all(r["status"] == "done" for r in pooled.runs(CTX, "")), None), timeout=120,
+                           interval=0.1, what="every run analysed")
+        assert not pooled._pool.broken and pooled.computations == 3
+        for run in "abc":
+            assert pooled.analysis(CTX, "", run).document_json() == in_thread.analysis(CTX, "", run).document_json()
+        assert pooled.runs(CTX, "") == in_thread.runs(CTX, "", start=False)
+    finally:
+        pooled.close()
+
+
+def _exit_unless_in(pid):
+    """Kills a worker process; answers in the process ``pid``."""
+    if os.getpid() != pid:
+        os._exit(3)
+    return "answered in %d" % pid
+
+
+def test_compute_pool_runs_in_other_processes_and_falls_back_to_this_thread():
+    pool = parallel.ComputePool(2)
+    try:
+        assert pool.run(os.getpid) != os.getpid()
+        with pytest.raises(ZeroDivisionError):  # the job's own error, as in this thread
+            pool.run(divmod, 1, 0)
+        assert not pool.broken
+        # A worker dies: the job is done here instead, and from then on.
+        assert pool.run(_exit_unless_in, os.getpid()) == "answered in %d" % os.getpid()
+        assert pool.broken and pool.run(os.getpid) == os.getpid()
+    finally:
+        pool.close()
+    assert parallel.ComputePool(0).run(os.getpid) == os.getpid()  # no processes asked for
