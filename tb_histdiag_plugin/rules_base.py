@@ -97,6 +97,16 @@ def spans(mask, min_len=MIN_SPAN, max_gap=MAX_GAP):
     return [(int(hits[a]), int(hits[b])) for a, b in zip(starts, ends) if b - a + 1 >= need]
 
 
+def runs_of(mask, need):
+    """``mask`` kept only on runs of at least ``need`` consecutive True (or all of a shorter series)."""
+    out = np.zeros(len(mask), dtype=bool)
+    need = max(1, min(need, len(mask)))
+    for i, j in spans(mask, min_len=1, max_gap=0):
+        if j - i + 1 >= need:
+            out[i:j + 1] = True
+    return out
+
+
 def marker(kind, severity, series, first_step, last_step, evidence, evidence_from=None):
     """A contract marker dict; ``evidence_from`` defaults to where ``series`` comes from."""
     assert severity in SEVERITY_RANK, severity

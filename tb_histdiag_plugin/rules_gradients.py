@@ -6,7 +6,7 @@ every marker here has ``evidence_from: "gradients"``.
 
 import numpy as np
 
-from tb_histdiag_plugin.rules_base import aligned, fmt, grade, marker, peer_medians, span_markers, spans
+from tb_histdiag_plugin.rules_base import aligned, fmt, grade, marker, peer_medians, runs_of, span_markers, spans
 
 SOURCE = "gradients"
 # A gradient whose zero share is at least this is zero everywhere at the stored
@@ -163,7 +163,10 @@ def dead_units_from_gradients(run, settings):
 
     A ReLU unit inactive on every sample of a batch passes no gradient to its
     bias, so the bias gradient's share of exact zeros is the share of dead
-    units.  Read only when the run logs no activations (``dead_units`` in
+    units, if it lasts: a unit silent on one batch was only inactive for it (at
+    batch size 1, about half of a healthy ReLU layer's units are), so the share
+    must hold ``dead_gradient_steps`` logged steps in a row.  Read only when
+    the run logs no activations (``dead_units`` in
     ``rules_activations.py`` reads those directly).
     """
     if run.has_role("activation"):
@@ -177,8 +180,12 @@ def dead_units_from_gradients(run, settings):
     for row, name in enumerate(names):
         peer = peers[row]
         mine = zero[row]
-        cond = (np.isfinite(mine) & np.isfinite(peer) & (mine > settings["dead_gradient_fraction"])
-                & (mine - peer >= settings["dead_gradient_margin"]))
+        at = (np.isfinite(mine) & np.isfinite(peer) & (mine > settings["dead_gradient_fraction"])
+              & (mine - peer >= settings["dead_gradient_margin"]))
+        # Dead units stay silent: the share must hold on several logged steps of this layer in a row.
+        valid = np.nonzero(np.isfinite(mine))[0]
+        cond = np.zeros(len(steps), dtype=bool)
+        cond[valid] = runs_of(at[valid], int(settings["dead_gradient_steps"]))
 
         def evidence(k, mine=mine, peer=peer):
             return ("%s%% of bias-gradient entries are exactly zero at step %d (units that passed no gradient on the "

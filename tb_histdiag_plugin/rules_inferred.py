@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tb_histdiag_plugin.rules_base import aligned, fmt, span_markers
+from tb_histdiag_plugin.rules_weights import paused_steps
 
 SOURCE = "weights"
 MOST = "warning"
@@ -30,6 +31,24 @@ MIN_VALUES = 100
 # A layer whose first logged values are mostly (this share or more) exactly
 # zero was initialised at zero: its norm grows from nothing, no explosion.
 ZERO_INITIALISED = 0.5
+# The group is slow at a step when at least this share of its layers is: one
+# layer near ``inferred_slow_ratio`` flickers across it from step to step, and
+# must not hide the layers orders of magnitude below it.
+SLOW_MAJORITY = 0.5
+# A fine-tuned model's pretrained backbone under a small learning rate moves
+# as one (its layers within ``inferred_slow_ratio`` of each other), a step
+# below its fresh head; a vanishing gradient falls layer by layer towards the
+# input.  A slow group of at least this many layers that moves as one is a
+# backbone, not a fall (two layers are too few to tell a step from a fall).
+MIN_BACKBONE = 3
+# A layer initialised far smaller than the others (a residual branch's last
+# layer near zero, Fixup/SkipInit-style) grows by orders of magnitude while it
+# catches up with them: healthy.  ``inferred_exploding_gradient`` measures a
+# jump from no less than this share of the other layers' median initial RMS.
+# Under Glorot/He initialisation a layer's RMS goes as 1/sqrt(fan-in), so a
+# 10x smaller RMS than the median layer takes a 100x larger fan-in: beyond
+# ordinary architectures (VGG's 25,088-input fc6 sits at 0.3x its convs).
+SMALL_INIT_SHARE = 0.1
 # The input-side group must hold at least this many layers: one slow layer is
 # the stagnant-weights rule's business (a frozen layer), a fall is a trend.
 MIN_LAYERS = 2
@@ -61,7 +80,8 @@ def vanishing_groups(run, settings):
 
     Layers frozen together (a fine-tuned model's frozen backbone: every one
     bit-identical at every step) are no fall towards the input; they are the
-    stagnant-weights rule's business.
+    stagnant-weights rule's business.  Nor is a backbone fine-tuned under a
+    smaller learning rate than its head (``MIN_BACKBONE``).
     """
     if run.has_role("gradient"):
         return None
@@ -69,32 +89,38 @@ def vanishing_groups(run, settings):
     names, steps, change = aligned(weights, "change")
     if len(names) < MIN_LAYERS + 1:
         return None
+    # Steps between updates (gradient accumulation) say nothing about any layer's pace.
+    change = np.where(np.isin(steps, paused_steps(run, settings))[None, :], np.nan, change)
     with np.errstate(all="ignore"):
         typical = np.array([np.nanmedian(row) if np.isfinite(row).any() else np.nan for row in change])
     if not np.isfinite(typical).all():
         return None
     # The largest input-side group [0, k) whose every layer moves less than
-    # ``inferred_slow_ratio`` of the fastest layer nearer the output.
-    k = 0
-    for end in range(len(names) - 1, MIN_LAYERS - 1, -1):
-        ref = typical[end:].max()
-        if ref > settings["stagnant_change"] and typical[:end].max() <= settings["inferred_slow_ratio"] * ref:
-            k = end
-            break
-    if k < MIN_LAYERS or typical[:k].min() > settings["inferred_vanishing_ratio"] * typical[k:].max():
-        return None
-    if not (np.nan_to_num(change[:k]) > 0).any():  # frozen together, not fading
-        return None
-    # Persistence, step by step: the group stays slow against the output side.
-    with np.errstate(all="ignore"):
-        ref_t = np.nanmax(np.where(np.isfinite(change[k:]), change[k:], -np.inf), axis=0)
-    moving = np.isfinite(ref_t) & (ref_t > settings["stagnant_change"])
-    slow = np.isfinite(change[:k]) & moving & (change[:k] <= settings["inferred_slow_ratio"] * ref_t)
-    group_slow = slow.all(axis=0)
-    observed = int((np.isfinite(change[:k]).all(axis=0) & moving).sum())
-    if observed == 0 or group_slow.sum() < settings["persist_fraction"] * observed:
-        return None
-    return SlowGroup(names, steps, change, k, slow, ref_t, weights)
+    # ``inferred_slow_ratio`` of the fastest layer nearer the output, the
+    # slowest orders of magnitude less, and slow on most steps.  A group that
+    # fails is tried without its output-most layer: a borderline layer near
+    # the slow ratio must not hide the layers orders of magnitude below it.
+    for k in range(len(names) - 1, MIN_LAYERS - 1, -1):
+        ref = typical[k:].max()
+        if (ref <= settings["stagnant_change"] or typical[:k].max() > settings["inferred_slow_ratio"] * ref
+                or typical[:k].min() > settings["inferred_vanishing_ratio"] * ref):
+            continue
+        if not (np.nan_to_num(change[:k]) > 0).any():  # frozen together, not fading
+            return None
+        with np.errstate(all="ignore"):
+            level = np.nanmean(change[:k], axis=1)  # the mean: a barely moving layer's median is 0
+        if k >= MIN_BACKBONE and level.min() >= settings["inferred_slow_ratio"] * level.max():
+            return None  # a backbone moving as one under its own learning rate, not a fall
+        # Persistence, step by step: the group stays slow against the output side.
+        with np.errstate(all="ignore"):
+            ref_t = np.nanmax(np.where(np.isfinite(change[k:]), change[k:], -np.inf), axis=0)
+        moving = np.isfinite(ref_t) & (ref_t > settings["stagnant_change"])
+        slow = np.isfinite(change[:k]) & moving & (change[:k] <= settings["inferred_slow_ratio"] * ref_t)
+        observed = int((np.isfinite(change[:k]).all(axis=0) & moving).sum())
+        group_slow = slow.mean(axis=0) >= SLOW_MAJORITY
+        if observed and group_slow.sum() >= settings["persist_fraction"] * observed:
+            return SlowGroup(names, steps, change, k, slow, ref_t, weights)
+    return None
 
 
 def inferred_vanishing_gradient(run, settings):
@@ -130,11 +156,14 @@ def inferred_exploding_gradient(run, settings):
     """Weight norms jumping by orders of magnitude within a few logged steps (no gradients logged).
 
     A layer initialised at zero (``ZERO_INITIALISED``) grows from nothing,
-    which is no explosion, so it is not judged.
+    which is no explosion, so it is not judged; one initialised far smaller
+    than the others has its jump measured from ``SMALL_INIT_SHARE`` of their
+    scale, so catching up with them is no explosion either.
     """
     if run.has_role("gradient"):
         return []
     window = max(1, int(settings["inferred_exploding_steps"]))
+    initial = {name: _initial_rms(s) for name, s in _layers(run).items()}
     out = []
     for name, s in run.primary("weights").items():
         norm = s.stats["l2_norm"]
@@ -146,16 +175,29 @@ def inferred_exploding_gradient(run, settings):
         usable = np.where(np.isfinite(norm) & (norm > 0), norm, np.inf)
         before = np.lib.stride_tricks.sliding_window_view(np.concatenate([np.full(window, np.inf), usable[:-1]]),
                                                           window).min(axis=1)
+        others = [v for other, v in initial.items() if other != name and v > 0]
+        floor = SMALL_INIT_SHARE * float(np.median(others)) * np.sqrt(s.stats["count"]) if others else 0.0
+        floored = np.isfinite(before) & (np.nan_to_num(floor) > before)
+        before = np.where(floored, floor, before)
         with np.errstate(all="ignore"):
             jump = np.where(np.isfinite(before) & np.isfinite(norm), norm / before, np.nan)
         cond = np.isfinite(jump) & (jump >= settings["inferred_exploding_factor"])
         first = s.steps[finite[0]]
 
-        def evidence(i, s=s, norm=norm, jump=jump):
-            return ("weight L2 norm jumped %s× within %d logged steps to %s at step %d (%s at step %d); %s"
-                    % (fmt(jump[i]), window, fmt(norm[i]), s.steps[i], fmt(norm[finite[0]]), first, CONFIRM))
+        def evidence(i, s=s, norm=norm, jump=jump, floored=floored):
+            small = (" (measured from %s of the other layers' initial scale: the layer started smaller)"
+                     % fmt(SMALL_INIT_SHARE) if floored[i] else "")
+            return ("weight L2 norm jumped %s× within %d logged steps to %s at step %d (%s at step %d)%s; %s"
+                    % (fmt(jump[i]), window, fmt(norm[i]), s.steps[i], fmt(norm[finite[0]]), first, small, CONFIRM))
 
         # One logged step is enough: the step after an explosion is often NaN.
         out.extend(span_markers("exploding_gradient", s, cond, jump, lambda v: MOST, evidence, min_len=1,
                                 evidence_from=SOURCE))
     return out
+
+
+def _initial_rms(s):
+    """The RMS of a weight series at its first logged step with a finite norm (NaN if none)."""
+    norm, count = s.stats["l2_norm"], s.stats["count"]
+    finite = np.nonzero(np.isfinite(norm) & np.isfinite(count) & (count > 0))[0]
+    return float(norm[finite[0]] / np.sqrt(count[finite[0]])) if len(finite) else np.nan

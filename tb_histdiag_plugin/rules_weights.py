@@ -9,7 +9,7 @@ symmetric around zero, so the growth, shrink and centring rules skip them.
 import numpy as np
 
 from tb_histdiag_plugin.rules_base import (
-    aligned, fmt, grade, marker, on_steps, ordinal_share, peer_medians, span_markers, spans)
+    aligned, fmt, grade, marker, on_steps, ordinal_share, peer_medians, runs_of, span_markers, spans)
 
 SOURCE = "weights"
 # ``off_center`` judges only weights whose first logged |mean| / std is below
@@ -28,6 +28,16 @@ CLIPPED_MIN_VALUES = 10
 CLIPPED_MIN_TENSOR = 100
 
 
+# A histogram shows a change only when values cross bucket edges: moving one
+# value across a bucket (about 0.1 std wide: tensorboardX/torch's 10% bins;
+# TF2's 30 buckets over the range are 0.2-0.3 std) changes Wasserstein / std by
+# about 0.1 / count.  A pace of at least this many / count (ten crossings per
+# logged step) shows in every histogram; a slower one reads as bit-identical
+# on many steps without the layer being still (a fine-tuned backbone under a
+# small learning rate).
+VISIBLE_CHANGE = 1.0
+
+
 def _judged(s):
     """Weights the growth, shrink and centring rules judge (not a normalisation layer's)."""
     return s.role == "weights" and not s.is_norm
@@ -43,24 +53,22 @@ def stagnant_weights(run, settings, skip=()):
     which the relative reading cannot see.  A layer whose bias still moves is
     learning (kernels may barely move while biases carry the fit) and is left
     alone by both readings.  When every layer is still at once, nothing is
-    learning: critical.  Layers in ``skip`` (explained by an inferred vanishing
-    gradient, ``rules_inferred.py``) get no marker here.
+    learning: critical.  Steps where the whole run pauses between updates
+    (``paused_steps``: gradient accumulation) are left out of both readings.
+    Layers in ``skip`` (explained by an inferred vanishing gradient,
+    ``rules_inferred.py``) get no marker here.
     """
-    weights = run.primary("weights")
-    names, steps, change = aligned(weights, "change")
+    names, steps, change, still_at, bias_moves, observed = _stillness(run, settings)
     if not names:
         return []
-    biases = run.primary("bias")
-    still_at = np.isfinite(change) & (change <= settings["stagnant_change"])
-    bias_moves = np.zeros_like(still_at)
-    for row, name in enumerate(names):
-        if name in biases:
-            bias_moves[row] = _moves(biases[name], settings["stagnant_change"], steps)
-    observed = np.isfinite(change)
+    weights = run.primary("weights")
+    observed = observed & ~_pauses(observed, still_at, bias_moves)[None, :]
     # Every observed kernel and bias still: no layer is learning.
     nothing_learns = observed.any(axis=0) & (still_at | ~observed).all(axis=0) & ~bias_moves.any(axis=0)
     need = int(settings["stagnant_steps"])
     peers = peer_medians(change)
+    with np.errstate(all="ignore"):  # the slowest pace each histogram shows (0 where its count is unknown)
+        visible = np.nan_to_num(VISIBLE_CHANGE / aligned(weights, "count")[2], nan=0.0, posinf=0.0)
     out = []
     for row, name in enumerate(names):
         if name in skip:
@@ -69,10 +77,13 @@ def stagnant_weights(run, settings, skip=()):
         peer = peers[row]
         relative = observed[row] & np.isfinite(peer) & (peer > settings["stagnant_change"]) & (
             (mine <= settings["stagnant_change"]) | (mine < settings["stagnant_ratio"] * peer)) & ~bias_moves[row]
+        relative &= peer >= visible[row]  # at the peers' pace, this histogram would show a change
         valid = np.nonzero(observed[row])[0]
         # Consecutive logged steps of this layer (another layer's cadence may interleave NaN).
         absolute = np.zeros(len(steps), dtype=bool)
-        absolute[valid] = _runs_of((still_at[row] & ~bias_moves[row])[valid], need)
+        moved = mine[valid][~still_at[row, valid]]
+        if not len(moved) or np.median(moved) >= np.median(visible[row, valid]):  # a pace the histogram shows
+            absolute[valid] = runs_of((still_at[row] & ~bias_moves[row])[valid], need)
         cond = (relative | absolute)[valid]
         for i, j in spans(cond):
             a, b = valid[i], valid[j]
@@ -94,6 +105,49 @@ def stagnant_weights(run, settings, skip=()):
     return out
 
 
+def _stillness(run, settings):
+    """``(names, steps, change, still_at, bias_moves, observed)`` of the layers' primary weights on one step axis."""
+    weights = run.primary("weights")
+    names, steps, change = aligned(weights, "change")
+    biases = run.primary("bias")
+    still_at = np.isfinite(change) & (change <= settings["stagnant_change"])
+    bias_moves = np.zeros_like(still_at)
+    for row, name in enumerate(names):
+        if name in biases:
+            bias_moves[row] = _moves(biases[name], settings["stagnant_change"], steps)
+    return names, steps, change, still_at, bias_moves, np.isfinite(change)
+
+
+def _pauses(observed, still_at, bias_moves):
+    """Per step: does the whole run pause between updates there (gradient accumulation), rather than stop?
+
+    With gradient accumulation over k micro-steps logged at every micro-step,
+    every weight and bias is bit-identical for k - 1 logged steps, then all
+    move at once.  A stretch where nothing moves that ends in a move is such a
+    pause; a stretch at the end of the logs is one only if no longer than the
+    longest pause before it (k - 1): longer, an update that was due never came.
+    """
+    moving = ((observed & ~still_at) | bias_moves).any(axis=0)
+    seen = np.nonzero(observed.any(axis=0) | bias_moves.any(axis=0))[0]
+    pause = np.zeros(observed.shape[1], dtype=bool)
+    longest = 0
+    for i, j in spans(~moving[seen], min_len=1, max_gap=0):
+        if j + 1 < len(seen):  # a move follows
+            pause[seen[i:j + 1]] = True
+            longest = max(longest, j - i + 1)
+        elif j - i + 1 <= longest:
+            pause[seen[i:j + 1]] = True
+    return pause
+
+
+def paused_steps(run, settings):
+    """The steps where the whole run pauses between updates (``_pauses``), as step numbers."""
+    names, steps, change, still_at, bias_moves, observed = _stillness(run, settings)
+    if not names:
+        return steps
+    return steps[_pauses(observed, still_at, bias_moves)]
+
+
 def _moves(s, still, steps):
     """Per step of ``steps``: did ``s`` move since its previous logged step?
 
@@ -107,16 +161,6 @@ def _moves(s, still, steps):
     at = np.full(len(steps), False)
     at[np.searchsorted(steps, s.steps)] = moved
     return at
-
-
-def _runs_of(mask, need):
-    """``mask`` kept only on runs of at least ``need`` consecutive True (or all of a shorter series)."""
-    out = np.zeros(len(mask), dtype=bool)
-    need = max(1, min(need, len(mask)))
-    for i, j in spans(mask, min_len=1, max_gap=0):
-        if j - i + 1 >= need:
-            out[i:j + 1] = True
-    return out
 
 
 def _trends(run, shrinking):

@@ -74,6 +74,10 @@ SETTINGS = (
     Setting("dead_gradient_margin", 0.25, 0.0, 1.0,
             "how far (in share of units) a layer's zero bias gradients must exceed the other layers' median",
             "dead units stand out from their peers; a share common to every layer is the data's sparsity"),
+    Setting("dead_gradient_steps", 3, 1, 1000,
+            "logged steps in a row on which a layer's zero bias-gradient share must hold to read as dead units",
+            "dead units stay silent; one batch's silence is chance (at batch size 1 about half of a healthy ReLU "
+            "layer's units are inactive for the one example); as stagnant_steps, three in a row is a trend"),
     Setting("dead_critical_fraction", 0.99, 0.0, 1.0,
             "share of zeros at which dead units are critical", "practically the whole layer is silent"),
     Setting("saturation_fraction", 0.5, 0.0, 1.0,
