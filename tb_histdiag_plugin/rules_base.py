@@ -26,6 +26,14 @@ NO_DEPTH = 1 << 30
 # around zero, so growth/shrink/centring rules do not judge them.  Used only
 # when the view does not say (``SeriesView.norm``, filled from ``layers.py``).
 NORM_PARAM_NAMES = frozenset({"gamma", "beta", "moving_mean", "moving_variance", "running_mean", "running_var"})
+# A layer initialised far smaller than the others (a residual branch's last
+# layer near zero, Fixup/SkipInit-style) grows by orders of magnitude while it
+# catches up with them: healthy.  Growth rules measure its growth from no less
+# than this share of the other layers' median initial RMS (``small_init_floor``).
+# Under Glorot/He initialisation a layer's RMS goes as 1/sqrt(fan-in), so a
+# 10x smaller RMS than the median layer takes a 100x larger fan-in: beyond
+# ordinary architectures (VGG's 25,088-input fc6 sits at 0.3x its convs).
+SMALL_INIT_SHARE = 0.1
 # Where a series' values come from, for a marker's ``evidence_from``.
 SOURCE_OF_ROLE = {"gradient": "gradients", "activation": "activations", "weights": "weights", "bias": "weights",
                   "other": "weights"}
@@ -200,6 +208,19 @@ def ordinal_share(values, good):
     if len(v) < 3:
         return 0.0
     return float(np.mean(good(np.diff(v))))
+
+
+def initial_rms(s):
+    """The RMS of a series at its first logged step with a finite norm (NaN if none)."""
+    norm, count = s.stats["l2_norm"], s.stats["count"]
+    finite = np.nonzero(np.isfinite(norm) & np.isfinite(count) & (count > 0))[0]
+    return float(norm[finite[0]] / np.sqrt(count[finite[0]])) if len(finite) else np.nan
+
+
+def small_init_floor(initial, key):
+    """``SMALL_INIT_SHARE`` of the median initial RMS of every entry of ``initial`` but ``key`` (0 if none)."""
+    others = [v for other, v in initial.items() if other != key and v > 0]
+    return SMALL_INIT_SHARE * float(np.median(others)) if others else 0.0
 
 
 def sort_key(depth):

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tb_histdiag_plugin.rules_base import aligned, fmt, span_markers
+from tb_histdiag_plugin.rules_base import SMALL_INIT_SHARE, aligned, fmt, initial_rms, small_init_floor, span_markers
 from tb_histdiag_plugin.rules_weights import paused_steps
 
 SOURCE = "weights"
@@ -41,14 +41,6 @@ SLOW_MAJORITY = 0.5
 # input.  A slow group of at least this many layers that moves as one is a
 # backbone, not a fall (two layers are too few to tell a step from a fall).
 MIN_BACKBONE = 3
-# A layer initialised far smaller than the others (a residual branch's last
-# layer near zero, Fixup/SkipInit-style) grows by orders of magnitude while it
-# catches up with them: healthy.  ``inferred_exploding_gradient`` measures a
-# jump from no less than this share of the other layers' median initial RMS.
-# Under Glorot/He initialisation a layer's RMS goes as 1/sqrt(fan-in), so a
-# 10x smaller RMS than the median layer takes a 100x larger fan-in: beyond
-# ordinary architectures (VGG's 25,088-input fc6 sits at 0.3x its convs).
-SMALL_INIT_SHARE = 0.1
 # The input-side group must hold at least this many layers: one slow layer is
 # the stagnant-weights rule's business (a frozen layer), a fall is a trend.
 MIN_LAYERS = 2
@@ -163,7 +155,7 @@ def inferred_exploding_gradient(run, settings):
     if run.has_role("gradient"):
         return []
     window = max(1, int(settings["inferred_exploding_steps"]))
-    initial = {name: _initial_rms(s) for name, s in _layers(run).items()}
+    initial = {name: initial_rms(s) for name, s in _layers(run).items()}
     out = []
     for name, s in run.primary("weights").items():
         norm = s.stats["l2_norm"]
@@ -175,8 +167,7 @@ def inferred_exploding_gradient(run, settings):
         usable = np.where(np.isfinite(norm) & (norm > 0), norm, np.inf)
         before = np.lib.stride_tricks.sliding_window_view(np.concatenate([np.full(window, np.inf), usable[:-1]]),
                                                           window).min(axis=1)
-        others = [v for other, v in initial.items() if other != name and v > 0]
-        floor = SMALL_INIT_SHARE * float(np.median(others)) * np.sqrt(s.stats["count"]) if others else 0.0
+        floor = small_init_floor(initial, name) * np.sqrt(s.stats["count"])
         floored = np.isfinite(before) & (np.nan_to_num(floor) > before)
         before = np.where(floored, floor, before)
         with np.errstate(all="ignore"):
@@ -195,9 +186,3 @@ def inferred_exploding_gradient(run, settings):
                                 evidence_from=SOURCE))
     return out
 
-
-def _initial_rms(s):
-    """The RMS of a weight series at its first logged step with a finite norm (NaN if none)."""
-    norm, count = s.stats["l2_norm"], s.stats["count"]
-    finite = np.nonzero(np.isfinite(norm) & np.isfinite(count) & (count > 0))[0]
-    return float(norm[finite[0]] / np.sqrt(count[finite[0]])) if len(finite) else np.nan

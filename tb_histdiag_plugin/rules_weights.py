@@ -9,7 +9,8 @@ symmetric around zero, so the growth, shrink and centring rules skip them.
 import numpy as np
 
 from tb_histdiag_plugin.rules_base import (
-    aligned, fmt, grade, marker, on_steps, ordinal_share, peer_medians, runs_of, span_markers, spans)
+    SMALL_INIT_SHARE, aligned, fmt, grade, initial_rms, marker, ordinal_share, peer_medians, runs_of,
+    small_init_floor, span_markers, spans)
 
 SOURCE = "weights"
 # ``off_center`` judges only weights whose first logged |mean| / std is below
@@ -193,15 +194,29 @@ def weight_decay_shrink(run, settings):
 
 
 def weight_growth(run, settings):
-    """Weight norms growing steadily without bound."""
+    """Weight norms growing steadily without bound.
+
+    A layer initialised far smaller than the others has its growth measured
+    from ``SMALL_INIT_SHARE`` of their initial scale (``rules_base.py``):
+    catching up with them is no growth without bound.
+    """
+    initial = {s.tag: initial_rms(s) for s in run.series if _judged(s)}
     out = []
     for s, idx, ratio, share in _trends(run, shrinking=False):
-        still_growing = s.stats["l2_norm"][idx[-1]] >= STILL_RISING * np.nanmax(s.stats["l2_norm"])
+        norm = s.stats["l2_norm"]
+        floor = small_init_floor(initial, s.tag) * np.sqrt(s.stats["count"][idx[0]])
+        small = floor > norm[idx[0]]
+        if small:
+            ratio = norm[idx[-1]] / floor
+        still_growing = norm[idx[-1]] >= STILL_RISING * np.nanmax(norm)
         if ratio >= settings["growth_ratio"] and share >= settings["steady_fraction"] and still_growing:
             severity = grade(ratio, settings["growth_warning_ratio"], settings["growth_critical_ratio"])
+            measured = ("; %s× from %s of the other layers' initial RMS, as it started far smaller"
+                        % (fmt(ratio), fmt(SMALL_INIT_SHARE)) if small else "")
             out.append(marker("weight_growth", severity, s, s.steps[idx[0]], s.steps[idx[-1]],
-                              "%s (%s×), rising at %d%% of steps"
-                              % (_norm_sentence(s, idx, "grew"), fmt(ratio), round(100 * share)), SOURCE))
+                              "%s (%s×%s), rising at %d%% of steps"
+                              % (_norm_sentence(s, idx, "grew"), fmt(norm[idx[-1]] / norm[idx[0]]), measured,
+                                 round(100 * share)), SOURCE))
     return out
 
 

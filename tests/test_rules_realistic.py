@@ -165,6 +165,25 @@ def test_small_initialisation_exploding_past_the_others_is_caught(peak, fires):
         assert "started smaller" in evidence
 
 
+@pytest.mark.parametrize("end, severity", [
+    (3.6e-2, "info"),  # a residual branch's last layer under Adam: 3.6x a tenth of the others in 300 steps
+    (0.099, "info"),
+    (0.101, "warning"),  # 10x a tenth of the others' scale (growth_warning_ratio)
+    (1.01, "critical"),  # 100x (growth_critical_ratio): ten times any other layer
+])
+def test_small_initialisation_growing_steadily_is_graded_against_the_others(end, severity):
+    run = small_init_run(np.geomspace(1e-4, end, N))
+    assert found(run, "weight_growth") == [("weight_growth", "branch", severity, "weights")]
+    evidence = [m for m in rules.evaluate(run) if m["kind"] == "weight_growth"][0]["evidence"]
+    assert "started far smaller" in evidence
+    # Control: a layer at the others' scale growing as much from there is judged on its own start.
+    views = [view("l%d/kernel" % i, "l%d" % i, "weights", n=N, count=4096.0, l2_norm=norms(PEER_RMS), mean=0.0,
+                  std=PEER_RMS, change=1e-3) for i in range(3)]
+    views.append(view("l3/kernel", "l3", "weights", n=N, count=4096.0, mean=0.0, std=PEER_RMS, change=1e-3,
+                      l2_norm=norms(np.geomspace(0.1, 0.1 * end / 1e-4, N))))
+    assert found(run_of(*views), "weight_growth") == [("weight_growth", "l3", "critical", "weights")]
+
+
 @pytest.mark.parametrize("peak, fires", [(9.9, False), (10.0, True)])
 def test_normally_initialised_layer_exploding_is_unchanged(peak, fires):
     # A layer at the others' scale: its own start is the reference, 100x as before.
