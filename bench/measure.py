@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 
 import logdir  # noqa: F401  (sets TensorBoard's TF stub first)
-from loaders import get_json, rss_mb
+from loaders import children, get_json, rss_mb
 from report import log
 
 from tb_histdiag_plugin import cache, diagnosis, reading, rules, stats
@@ -190,6 +190,10 @@ def measure_http(server, expected):
             nbytes += len(body)
         out["runs"][run] = {"tags": len(tags), "builtin_s": total, "builtin_gzip_bytes": nbytes}
     rss["before_diagnosis"] = rss_mb(server.pid)
+    # The tab's script is its first request; it starts the plugin's worker processes
+    # (parallel.ComputePool), about a second before they are ready.
+    get(url + "/data/plugin/histdiag/index.js")
+    time.sleep(3.0)
     for run in expected:
         seconds, status, body = get("%s/data/plugin/histdiag/diagnostics?run=%s" % (url, quote(run)), GZIP)
         if status != 200:
@@ -215,6 +219,7 @@ def measure_http(server, expected):
     # The built-in Histograms tab's listing: it pays the same data provider listing.
     out["builtin_tags_s"] = median([get(url + "/data/plugin/histograms/tags", GZIP)[0] for _ in range(WARM_REPEATS)])
     rss["after_warm"] = rss_mb(server.pid)
+    out["workers_rss_mb"] = sum(rss_mb(p) or 0 for p in children(server.pid) if p not in data_pids)
     out["rss_mb"] = rss
     for run, row in out["runs"].items():
         log("  [%s http] %-6s built-in(51/tag) %.3f s  cold %.3f s  warm %.1f ms (identity %.1f ms; listed "

@@ -45,22 +45,25 @@ def _array_bytes(arrays):
 class RunAnalysis:
     """Everything about one run that does not depend on rule settings."""
 
-    def __init__(self, run, series, tag_infos, layers):
+    def __init__(self, run, series, tag_infos, layers, tag_stats=None):
         self.run = run
         self.layers = layers
         depth = {layer["name"]: layer["depth"] for layer in layers}
         self.views = []
         self.infos = {}
         tags = sorted(series, key=lambda t: (depth.get(tag_infos[t].layer, _NO_DEPTH), t))
-        all_stats = stats.many_series_stats([(series[t].buckets, series[t].n_rows) for t in tags])
-        for tag, tag_stats in zip(tags, all_stats):
+        if tag_stats is None:
+            tag_stats = {}
+            for group in parallel.stat_groups(series):
+                tag_stats.update(parallel.group_stats([series[t] for t in group]))
+        for tag in tags:
             s = series[tag]
             info = tag_infos[tag]
             self.infos[tag] = info
             self.views.append(_series_view(
                 tag=tag, layer=info.layer, depth=depth.get(info.layer, -1), role=info.role,
                 param=info.param, param_name=getattr(info, "param_name", ""), norm=bool(getattr(info, "norm", False)),
-                steps=s.steps, non_finite=s.non_finite, stats=tag_stats))
+                steps=s.steps, non_finite=s.non_finite, stats=tag_stats[tag]))
         ungrouped = getattr(layers_mod, "ungrouped", None)
         self.ungrouped = ungrouped(tag_infos) if ungrouped else sorted(t for t, i in tag_infos.items() if not i.layer)
         self.wall_times = {tag: s.wall_times for tag, s in series.items()}
@@ -212,13 +215,13 @@ class RunAnalysis:
         }
 
 
-def analyse(run, series):
-    """A ``RunAnalysis`` from ``{tag: reading.Series}``."""
+def analyse(run, series, tag_stats=None):
+    """A ``RunAnalysis`` from ``{tag: reading.Series}`` (and their ``group_stats`` if known)."""
     first_seen = {}
     for tag, s in series.items():
         first_seen[tag] = (float(s.wall_times[0]) if len(s.wall_times) else 0.0, int(s.steps[0]) if len(s.steps) else 0)
     layers, infos = layers_mod.group(first_seen)
-    return RunAnalysis(run, series, infos, layers)
+    return RunAnalysis(run, series, infos, layers, tag_stats)
 
 
 DEFAULT_CACHE_MB = 1024
@@ -230,14 +233,14 @@ class Diagnoser:
     ``cache_mb`` bounds the analyses kept (least recently used out); the
     ``/runs`` summaries are small and kept for every listed run, so a sweep
     larger than the cache is not re-analysed on every poll.  ``jobs`` worker
-    threads run the background analyses ``runs`` starts; with ``processes``
-    and more than one job, each computes in one of ``jobs`` worker processes
-    (``parallel.ComputePool``) while the others read.  A request's own
-    analysis is computed in its thread.  The data provider's listing is
-    shared by the requests of ``listing_ttl_s`` seconds (``cache.Listings``).
+    threads run the background analyses ``runs`` starts (a request computes
+    its own run at once).  With ``processes`` (the plugin's default) and more than one job, the
+    statistics are computed in ``jobs`` worker processes (``parallel.ComputePool``)
+    while the threads read (``parallel.read_grouped``).  The data provider's listing
+    is shared by the requests of ``listing_ttl_s`` seconds (``cache.Listings``).
     """
 
-    def __init__(self, data_provider, cache_mb=DEFAULT_CACHE_MB, jobs=None, processes=True,
+    def __init__(self, data_provider, cache_mb=DEFAULT_CACHE_MB, jobs=None, processes=False,
                  listing_ttl_s=None, clock=None):
         self._provider = data_provider
         self._lock = threading.Lock()
@@ -257,6 +260,10 @@ class Diagnoser:
     def listing(self, ctx, experiment_id, runs=None):
         return self._listings.get(ctx, experiment_id, runs)
 
+    def warm_up(self, wait=False):
+        """Start the worker processes (if any) ahead of the first analysis."""
+        self._pool.warm_up(wait)
+
     def close(self):
         """Stop the worker processes (they also exit with this process)."""
         self._pool.close()
@@ -270,9 +277,11 @@ class Diagnoser:
         with self._lock:
             return self._cache.nbytes()
 
-    def analysis(self, ctx, experiment_id, run, tags=None, compute=None):
-        """The run's analysis, from the cache or computed (``compute(analyse, run, series)``
-        runs the CPU part: in this thread by default, in a worker process for the background)."""
+    def analysis(self, ctx, experiment_id, run, tags=None, background=False):
+        """The run's analysis, from the cache or computed: for a request, read in groups
+        whose statistics the worker processes compute meanwhile (``parallel.read_grouped``); in
+        the background, read whole and analysed whole by a worker while this thread's
+        siblings read the next runs (the least work in this, the GIL's, process)."""
         if tags is None:
             tags = self.listing(ctx, experiment_id, [run]).get(run)
             if not tags:
@@ -290,10 +299,16 @@ class Diagnoser:
                 if cached is not None:
                     return cached
             try:
-                series = reading.read_run(self._provider, ctx, experiment_id, run, tags)
-                if not series:
-                    raise NotFound("no histogram data for run %r" % run)
-                result = compute(analyse, run, series) if compute else analyse(run, series)
+                if background:
+                    series = reading.read_run(self._provider, ctx, experiment_id, run, tags)
+                    if not series:
+                        raise NotFound("no histogram data for run %r" % run)
+                    result = self._pool.run(analyse, run, series)
+                else:
+                    series, tag_stats = parallel.read_grouped(self._provider, ctx, experiment_id, run, tags, self._pool)
+                    if not series:
+                        raise NotFound("no histogram data for run %r" % run)
+                    result = analyse(run, series, tag_stats)
             except Exception as e:
                 with self._lock:
                     self._summaries[key] = (fingerprint, None, "%s: %s" % (type(e).__name__, e))
@@ -334,7 +349,7 @@ class Diagnoser:
 
         def job():
             try:
-                self.analysis(ctx, experiment_id, run, tags, compute=self._pool.run)
+                self.analysis(ctx, experiment_id, run, tags, background=True)
             except Exception:  # recorded in the summaries as "error"
                 pass
 

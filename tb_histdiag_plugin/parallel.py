@@ -2,11 +2,15 @@
 
 Inside TensorBoard the data provider lives in the server process (the Python
 loader's multiplexer, or the gRPC channel to the Rust data server), so runs are
-read there, on ``Background`` threads; the statistics and rules of each run
-then run in a ``ComputePool`` worker process, so that reading the next run and
-computing this one overlap (measured in ``bench/sweep.py``; see
-``bench/README.md``).  Outside TensorBoard each run gets its own loader, so the
-CLI and ``diagnose()`` use whole-run worker processes (``loading.analyse_logdir``).
+always read there, through it, on threads.  The Python loader's reads are a
+Python loop holding the GIL and the statistics are many numpy calls on small
+arrays, each re-taking it, so threads alone barely overlap (``bench/README.md``).
+Hence the CPU part goes to ``ComputePool`` worker processes: a background run
+is read whole and analysed whole by a worker while the next is read
+(``diagnosis.Diagnoser``), and a request's run is read in tag groups whose
+statistics the workers compute while the next group is read (``read_grouped``).
+Outside TensorBoard each run gets its own loader, so the CLI and ``diagnose()``
+use whole-run worker processes (``loading.analyse_logdir``).
 """
 
 import multiprocessing
@@ -17,6 +21,8 @@ import threading
 import time
 from concurrent import futures
 from concurrent.futures import process
+
+from tb_histdiag_plugin import reading, stats
 
 
 def workers(jobs=None):
@@ -93,6 +99,7 @@ class ComputePool:
         self.processes = processes
         self._executor = None
         self._broken = processes < 1
+        self._warm = False
         self._lock = threading.Lock()
 
     def _get(self):
@@ -113,21 +120,30 @@ class ComputePool:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
 
-    def run(self, fn, *args):
-        """``fn(*args)`` in a worker process (both picklable), else in this thread."""
+    def submit(self, fn, *args):
+        """Start ``fn(*args)`` in a worker process (both picklable); ``.result()`` waits for it.
+        Without a usable pool it is computed here and now."""
         executor = self._get()
-        if executor is None:
-            return fn(*args)
-        try:
-            future = executor.submit(fn, *args)
-        except (process.BrokenProcessPool, RuntimeError, OSError):  # broken or shut down
-            self._give_up()
-            return fn(*args)
-        try:
-            return future.result()  # fn's own exceptions are raised here, as in this thread
-        except (process.BrokenProcessPool, pickle.PicklingError):  # a worker died, or unpicklable
-            self._give_up()
-            return fn(*args)
+        if executor is not None:
+            try:
+                return _Job(self, executor.submit(fn, *args), fn, args)
+            except Exception:  # broken, shut down, or no child processes allowed here
+                self._give_up()
+        return _Job(self, None, fn, args)
+
+    def run(self, fn, *args):
+        """``fn(*args)`` in a worker process, else in this thread."""
+        return self.submit(fn, *args).result()
+
+    def warm_up(self, wait=False):
+        """Start the worker processes now (spawning one costs about a second)."""
+        with self._lock:
+            first, self._warm = not self._warm, True
+        if not first and not wait:
+            return
+        jobs = [self.submit(int) for _ in range(self.processes if self._get() is not None else 0)]
+        for job in jobs if wait else ():
+            job.result()
 
     @property
     def broken(self):
@@ -138,6 +154,24 @@ class ComputePool:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+class _Job:
+    """A ``ComputePool`` job: a worker's future, or the value computed in the caller's thread."""
+
+    def __init__(self, pool, future, fn, args):
+        self._pool, self._future, self._fn, self._args = pool, future, fn, args
+        if future is None:
+            self._value = fn(*args)
+
+    def result(self):
+        if self._future is None:
+            return self._value
+        try:
+            return self._future.result()  # fn's own exceptions are raised here, as in this thread
+        except (process.BrokenProcessPool, pickle.PicklingError):  # a worker died, or unpicklable
+            self._pool._give_up()
+            return self._fn(*self._args)
 
 
 def _watch_parent(parent, interval=1.0):
@@ -151,3 +185,41 @@ def _watch_parent(parent, interval=1.0):
                 os._exit(0)
 
     threading.Thread(target=watch, name="histdiag-parent-watch", daemon=True).start()
+
+
+# Tags per statistics call.  A request's run is read in these groups, and each
+# group's statistics are computed (by a ``ComputePool`` worker when there is
+# one) while the next group is read.  The groups depend on the tag names alone,
+# so a run's numbers are the same whichever path computed them
+# (``diagnosis.RunAnalysis`` uses them too).
+STATS_GROUP_TAGS = 25
+
+
+def stat_groups(tags):
+    """The tag names in groups of ``STATS_GROUP_TAGS``, sorted."""
+    names = sorted(tags)
+    return [names[i:i + STATS_GROUP_TAGS] for i in range(0, len(names), STATS_GROUP_TAGS)]
+
+
+def group_stats(series_list):
+    """``{tag: statistics}`` of ``reading.Series`` stacked in one call (``stats.many_series_stats``)."""
+    return dict(zip([s.tag for s in series_list],
+                    stats.many_series_stats([(s.buckets, s.n_rows) for s in series_list])))
+
+
+def read_grouped(data_provider, ctx, experiment_id, run, tags, pool):
+    """``({tag: reading.Series}, {tag: statistics})`` of ``run``, read group by group
+    through the data provider, each group's statistics computed by ``pool`` while
+    the next is read."""
+    series, jobs = {}, []
+    for group in stat_groups(tags):
+        part = reading.read_run(data_provider, ctx, experiment_id, run,
+                                {t: tags[t] for t in group} if isinstance(tags, dict) else group)
+        series.update(part)
+        members = [part[t] for t in group if t in part]
+        if members:
+            jobs.append(pool.submit(group_stats, members))
+    tag_stats = {}
+    for job in jobs:
+        tag_stats.update(job.result())
+    return series, tag_stats

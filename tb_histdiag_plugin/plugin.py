@@ -132,6 +132,8 @@ class HistDiagPlugin(base_plugin.TBPlugin):
 
     @wrappers.Request.application
     def _serve_js(self, request):
+        if self._diagnoser is not None:  # the tab is opening: start the worker processes, if any
+            self._diagnoser.warm_up()
         path = os.path.join(_STATIC_DIR, "index.js")
         try:
             with open(path, "rb") as f:
@@ -148,6 +150,7 @@ class HistDiagPlugin(base_plugin.TBPlugin):
     def _serve_runs(self, request):
         self._require_provider()
         ctx, eid = _request_args(request)
+        self._diagnoser.warm_up()
         return http_util.Respond(request, json.dumps({"runs": self._diagnoser.runs(ctx, eid)}), _JSON)
 
     @_json_route

@@ -7,11 +7,22 @@ as in ``test_diagnosis.py`` (whose helpers this reuses).
 
 import os
 
+import numpy as np
 import pytest
 
 import support
-from test_diagnosis import CTX, Clock, CountingProvider, logdir  # noqa: F401  (logdir: a fixture)
-from tb_histdiag_plugin import cache, diagnosis, parallel
+from test_diagnosis import CTX, Clock, CountingProvider, Logdir, logdir  # noqa: F401  (logdir: a fixture)
+from tb_histdiag_plugin import cache, diagnosis, parallel, reading
+
+
+class CountingReads(CountingProvider):
+    """Counts ``read_tensors`` calls too."""
+
+    reads = 0
+
+    def read_tensors(self, *args, **kwargs):
+        self.reads += 1
+        return super().read_tensors(*args, **kwargs)
 
 
 def test_one_listing_serves_the_requests_of_its_window(logdir):
@@ -41,7 +52,7 @@ def test_without_a_window_every_request_lists(logdir):
 
 def test_background_analyses_in_worker_processes_equal_those_in_thread(logdir):
     in_thread = diagnosis.Diagnoser(logdir.provider, jobs=1)
-    pooled = diagnosis.Diagnoser(logdir.provider, jobs=2)
+    pooled = diagnosis.Diagnoser(logdir.provider, jobs=2, processes=True)
     try:
         support.wait_until(lambda: (all(r["status"] == "done" for r in pooled.runs(CTX, "")), None), timeout=120,
                            interval=0.1, what="every run analysed")
@@ -51,6 +62,27 @@ def test_background_analyses_in_worker_processes_equal_those_in_thread(logdir):
         assert pooled.runs(CTX, "") == in_thread.runs(CTX, "", start=False)
     finally:
         pooled.close()
+
+
+def test_a_request_reads_in_groups_whose_statistics_workers_compute(tmp_path, monkeypatch):
+    """A run of more tags than a group: read and computed group by group, same document."""
+    monkeypatch.setattr(parallel, "STATS_GROUP_TAGS", 3)
+    rng = np.random.default_rng(5)
+    support.write_frames(str(tmp_path), "run", [(s, {
+        "dense_%d/%s" % (i, kind): rng.normal(0, 0.1 * (1 + i), 128) for i in range(4)
+        for kind in ("kernel", "kernel/grad")}) for s in range(12)])
+    provider = CountingReads(Logdir(tmp_path).provider)
+    whole = diagnosis.analyse("run", reading.read_run(provider, CTX, "", "run", [
+        "dense_%d/%s" % (i, kind) for i in range(4) for kind in ("kernel", "kernel/grad")]))
+    provider.reads = 0
+    pooled = diagnosis.Diagnoser(provider, jobs=2, processes=True)
+    try:
+        grouped = pooled.analysis(CTX, "", "run")
+        assert provider.reads == 3 and not pooled._pool.broken  # 8 tags in groups of 3
+    finally:
+        pooled.close()
+    assert grouped.document_json() == whole.document_json()
+    assert grouped.document_json() == diagnosis.Diagnoser(provider, jobs=1).analysis(CTX, "", "run").document_json()
 
 
 def _exit_unless_in(pid):
