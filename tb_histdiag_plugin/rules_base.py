@@ -203,11 +203,16 @@ def peer_medians(matrix):
 
 
 def ordinal_share(values, good):
-    """Share of finite consecutive moves that satisfy ``good(diff)``."""
-    v = values[np.isfinite(values)]
-    if len(v) < 3:
+    """Share of finite consecutive moves that satisfy ``good(diff)``.
+
+    Steps where the value did not move at all are no move either way (the
+    pauses between updates of gradient accumulation).
+    """
+    moves = np.diff(values[np.isfinite(values)])
+    moves = moves[moves != 0]
+    if len(moves) < 2:
         return 0.0
-    return float(np.mean(good(np.diff(v))))
+    return float(np.mean(good(moves)))
 
 
 def initial_rms(s):

@@ -78,6 +78,17 @@ def test_inferred_vanishing_is_still_read_under_accumulation():
     assert found(run) == []
 
 
+@pytest.mark.parametrize("end, severity", [(0.81, None), (0.8, "info")])
+def test_weight_decay_is_read_under_accumulation(end, severity):
+    # The norm falls at each update and stays put in between: a steady fall, not 3 of 4 steps without one.
+    updates = np.repeat(np.linspace(1.0, end, 6), 4)  # moves at steps 4, 8, ..., 20 as the kernels do
+    views = [v for i, p in enumerate(PACES) for v in layer(i, accumulating(p), accumulating(p / 2))]
+    views[0] = view("l0/kernel", "l0", "weights", n=24, change=accumulating(4e-3), l2_norm=updates, mean=0.0,
+                    std=0.1)
+    expected = [("weight_decay_shrink", "l0", severity, "weights")] if severity else []
+    assert found(run_of(*views)) == expected
+
+
 # ------------------------------------------------------------ 2. dead units from bias gradients at batch size 1
 
 def zeros_of(*counts, units=64):
