@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from tb_histdiag_plugin import rules
-from test_rules import found, grads, run_of, view
+from rule_views import found, grads, run_of, view
 
 DEPTH = 8  # dense layers, the last one the linear output
 WIDTH = 32
