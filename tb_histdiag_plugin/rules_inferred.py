@@ -81,8 +81,10 @@ def vanishing_groups(run, settings):
     names, steps, change = aligned(weights, "change")
     if len(names) < MIN_LAYERS + 1:
         return None
-    # Steps between updates (gradient accumulation) say nothing about any layer's pace.
-    change = np.where(np.isin(steps, paused_steps(run, settings))[None, :], np.nan, change)
+    # Steps between updates (gradient accumulation) say nothing about any layer's pace; only a step where
+    # every layer read here is still can be one.
+    if (np.isfinite(change).any(axis=0) & ~(change > settings["stagnant_change"]).any(axis=0)).any():
+        change = np.where(np.isin(steps, paused_steps(run, settings))[None, :], np.nan, change)
     with np.errstate(all="ignore"):
         typical = np.array([np.nanmedian(row) if np.isfinite(row).any() else np.nan for row in change])
     if not np.isfinite(typical).all():

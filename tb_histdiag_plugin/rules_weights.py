@@ -144,9 +144,7 @@ def _pauses(observed, still_at, bias_moves):
 def paused_steps(run, settings):
     """The steps where the whole run pauses between updates (``_pauses``), as step numbers."""
     names, steps, change, still_at, bias_moves, observed = _stillness(run, settings)
-    if not names:
-        return steps
-    return steps[_pauses(observed, still_at, bias_moves)]
+    return steps[_pauses(observed, still_at, bias_moves)] if names else steps[:0]
 
 
 def _moves(s, still, steps):

@@ -1,6 +1,6 @@
 """False alarms and misses of the health rules on trainings shaped like real ones, each beside its pathology.
 
-Run views are built from arrays (``test_rules.view``) with the numbers tiny
+Run views are built from arrays (``rule_views.view``) with the numbers tiny
 real PyTorch trainings logged (``SummaryWriter.add_histogram`` /
 ``tb_histdiag_plugin.torch.HistogramLogger``; the figures are quoted where
 used): gradient accumulation, batch size 1, a residual branch initialised
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tb_histdiag_plugin import rules
-from test_rules import found, run_of, view
+from rule_views import found, run_of, view
 
 
 def layer(i, change, bias_change=None, count=1000.0, **given):
