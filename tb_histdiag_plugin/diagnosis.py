@@ -29,6 +29,18 @@ class NotFound(LookupError):
     """An unknown run, tag or step (a 404 in HTTP)."""
 
 
+def series_text(entries):
+    """The JSON array of ``RunAnalysis._series_entries``: every float array of every
+    series rounded in one pass (``json_lists``), then one ``json.dumps``."""
+    walls = json_lists([np.round(w, 3) for _, _, w, _, _ in entries], digits=0)
+    by_stat = {name: json_lists([arrays[name] for *_, arrays in entries], _DIGITS.get(name, 8))
+               for name in stats.STAT_NAMES}
+    docs = [dict(fields, steps=steps.tolist(), wall_times=walls[i], non_finite=non_finite.tolist(),
+                 stats={name: by_stat[name][i] for name in stats.STAT_NAMES})
+            for i, (fields, steps, _, non_finite, _) in enumerate(entries)]
+    return json.dumps(docs, separators=(",", ":"), allow_nan=False)
+
+
 _NO_DEPTH = 1 << 30  # sorts tags of no layer after every layer
 _SERIES_VIEW_FIELDS = {f.name for f in dataclasses.fields(rules.SeriesView)}
 
@@ -82,6 +94,7 @@ class RunAnalysis:
     def __getstate__(self):  # picklable, for worker processes (loading.analyse_logdir)
         state = dict(self.__dict__)
         del state["_json_lock"]
+        state.pop("pool", None)
         return state
 
     def __setstate__(self, state):
@@ -105,29 +118,31 @@ class RunAnalysis:
         kept = {v.tag: downsample.keep_indices(v.steps, v.stats, v.non_finite, edges, forced) for v in self.views}
         return kept, any(len(idx) < len(v.steps) for v, idx in zip(self.views, kept.values()))
 
-    def _series_docs(self, kept):
-        """The ``series`` entries, every float array of every series rounded in one pass
-        (``json_lists``: a few numpy calls per document, not one per array)."""
-        picked = [(v, kept[v.tag]) for v in self.views]
-        pick = lambda a, idx: a if idx is None else a[idx]  # noqa: E731
-        walls = json_lists([np.round(pick(self.wall_times[v.tag], idx), 3) for v, idx in picked], digits=0)
-        by_stat = {name: json_lists([pick(v.stats[name], idx) for v, idx in picked], _DIGITS.get(name, 8))
-                   for name in stats.STAT_NAMES}
-        return [{
-            "tag": view.tag,
-            "layer": view.layer or None,
-            "role": view.role,
-            "param": view.param or None,
-            "param_name": getattr(self.infos[view.tag], "param_name", "") or None,
-            "norm": bool(getattr(self.infos[view.tag], "norm", False)),
-            "steps": pick(view.steps, idx).tolist(),
-            "wall_times": walls[i],
-            "non_finite": pick(view.non_finite, idx).tolist(),
-            "stats": {name: by_stat[name][i] for name in stats.STAT_NAMES},
-        } for i, (view, idx) in enumerate(picked)]
+    def _series_entries(self, kept):
+        """Per series: its fixed fields, then its arrays at the kept steps (``series_text``'s input)."""
+        out = []
+        for v in self.views:
+            idx = kept[v.tag]
+            pick = (lambda a: a) if idx is None else (lambda a: a[idx])  # noqa: E731
+            info = self.infos[v.tag]
+            fields = {"tag": v.tag, "layer": v.layer or None, "role": v.role, "param": v.param or None,
+                      "param_name": getattr(info, "param_name", "") or None,
+                      "norm": bool(getattr(info, "norm", False))}
+            out.append((fields, pick(v.steps), pick(self.wall_times[v.tag]), pick(v.non_finite),
+                        {name: pick(v.stats[name]) for name in stats.STAT_NAMES}))
+        return out
 
     def _series_text(self, kept):
-        return json.dumps(self._series_docs(kept), separators=(",", ":"), allow_nan=False)
+        """The ``series`` JSON array; with worker processes (``parallel.ComputePool``,
+        set by ``Diagnoser``) each serialises a part of the series, same text."""
+        entries = self._series_entries(kept)
+        pool = getattr(self, "pool", None)
+        parts = pool.processes if pool is not None and not pool.broken else 1
+        if parts < 2 or len(entries) < 2:
+            return series_text(entries)
+        cuts = np.linspace(0, len(entries), parts + 1).round().astype(int)
+        jobs = [pool.submit(series_text, entries[a:b]) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+        return "[" + ",".join(job.result()[1:-1] for job in jobs) + "]"
 
     def markers(self, settings=None):
         if settings is None or settings == rules.DEFAULTS:
@@ -313,6 +328,7 @@ class Diagnoser:
                 with self._lock:
                     self._summaries[key] = (fingerprint, None, "%s: %s" % (type(e).__name__, e))
                 raise
+            result.pool = self._pool  # serialises its documents in parts (RunAnalysis._series_text)
             with self._lock:
                 self.computations += 1
                 self._cache.put(key, fingerprint, result)

@@ -150,8 +150,9 @@ class ComputePool:
         return self._broken
 
     def close(self):
+        """Stop the workers; later jobs are computed in the caller's thread."""
         with self._lock:
-            executor, self._executor = self._executor, None
+            executor, self._executor, self._broken = self._executor, None, True
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
