@@ -194,16 +194,23 @@ def measure_torch(root):
     out = {}
     for run in sorted(listing):
         floor = min(floor_seconds(provider, {run: listing[run]}) for _ in range(2))
+        # As the plugin does by default (worker processes, started before), and on one thread.
+        diagnoser = diagnosis.Diagnoser(provider, processes=True)
+        diagnoser.warm_up(wait=True)
+        t0 = time.perf_counter()
+        diagnoser.analysis(CTX, "", run).document_gzip()
+        cold = time.perf_counter() - t0
+        diagnoser.close()
         t0 = time.perf_counter()
         diagnosis.Diagnoser(provider).analysis(CTX, "", run).document_gzip()
-        cold = time.perf_counter() - t0
+        cold_inline = time.perf_counter() - t0
         rows = max(max(len(d.numpy) for d in series) for series in provider.read_tensors(
             CTX, experiment_id="", plugin_name=reading.HISTOGRAM_PLUGIN, downsample=reading.ALL_SAMPLES,
             run_tag_filter=tb_provider.RunTagFilter(runs=[run], tags=list(listing[run])))[run].values())
         out[run] = {"tags": len(listing[run]), "floor_s": floor, "cold_s": cold, "over_floor": cold / floor,
-                    "max_rows": rows}
-        log("  PyTorch-style %s: floor %.2f s, cold diagnosis + gzip %.2f s (%.2fx), up to %d buckets"
-            % (run, floor, cold, cold / floor, rows))
+                    "cold_one_thread_s": cold_inline, "max_rows": rows}
+        log("  PyTorch-style %s: floor %.2f s, cold diagnosis + gzip %.2f s (%.2fx; one thread %.2f s), up to %d "
+            "buckets" % (run, floor, cold, cold / floor, cold_inline, rows))
     return out
 
 
@@ -255,10 +262,11 @@ def markdown(r):
     lines = [SECTION, "", "Scale benchmark of %s (%s; %d cores, %s; load average %.1f at the start: the machine "
              "is shared)." % (r["date"], r["machine"]["platform"], r["machine"]["cores"], r["machine"]["cpu"],
                               r["load_average"]), ""]
-    lines += ["Sweep: %d runs x %d TF2 tags x %d steps, Python loader in process (loaded in %.0f s; floor = the "
+    lines += ["Sweep%s: %d runs x %d TF2 tags x %d steps, Python loader in process (loaded in %.0f s; floor = the "
               "data provider's bare read of every tensor: %.2f s). Jobs: reading threads, each handing its run "
               "to one of as many worker processes (one job: all in one thread)."
-              % (s["runs"], s["tags"], s["steps"], s["load_s"], s["floor_s"]), "",
+              % (" (measured %s)" % s["measured"] if s.get("measured") else "", s["runs"], s["tags"], s["steps"],
+                 s["load_s"], s["floor_s"]), "",
               "| jobs | run list | every count in | / floor | speed-up | RSS added (server) | worker processes "
               "| cache |", "|---|---|---|---|---|---|---|---|"]
     for jobs, row in s["by_jobs"].items():
@@ -276,12 +284,12 @@ def markdown(r):
         "%s %s" % (k, run_bench.fmt_s(v)) for k, v in s["cli"].items())]
     if r.get("listing"):
         lines.append("Run list of %d runs (cold): %s." % (r["listing"]["runs"], run_bench.fmt_s(r["listing"]["run_list_s"])))
-    lines += ["", "| PyTorch-style run | tags | buckets (max) | floor | cold diagnosis + gzip | / floor |",
-              "|---|---|---|---|---|---|"]
+    lines += ["", "| PyTorch-style run | tags | buckets (max) | floor | cold diagnosis + gzip (worker processes) "
+              "| / floor | one thread |", "|---|---|---|---|---|---|---|"]
     for run, row in r["torch"].items():
-        lines.append("| %s | %d | %d | %s | %s | %.2f |" % (run, row["tags"], row["max_rows"],
-                                                          run_bench.fmt_s(row["floor_s"]),
-                                                          run_bench.fmt_s(row["cold_s"]), row["over_floor"]))
+        lines.append("| %s | %d | %d | %s | %s | %.2f | %s |" % (
+            run, row["tags"], row["max_rows"], run_bench.fmt_s(row["floor_s"]), run_bench.fmt_s(row["cold_s"]),
+            row["over_floor"], run_bench.fmt_s(row.get("cold_one_thread_s"))))
     d = r["long"]
     lines += ["", "5,000-step run (100 tags): default document %.2f MB gzipped (%.1f MB JSON, at most %d points per "
               "series; every step: %.0f MB JSON, %.1f MB gzipped); cold document %s, warm %s."
@@ -332,6 +340,9 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--listing-runs", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="20 runs, 100-run listing; results not written")
+    parser.add_argument("--only", default="", metavar="PARTS",
+                        help="measure only these parts (comma-separated: long, torch, sweep, listing) and take the "
+                             "others from the last full run (results/sweep-last.json)")
     parser.add_argument("--merge", action="store_true",
                         help="measure nothing: merge the last full run's figures (results/sweep-last.json) into "
                              "latest.md|json again, e.g. after run_bench.py --no-sweep rewrote them")
@@ -350,10 +361,23 @@ def main(argv=None):
     results = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                "machine": run_bench.machine(), "load_average": os.getloadavg()[0]}
     log("scale benchmark ...")
-    results["long"] = measure_long_document()
-    results["torch"] = measure_torch(args.data)
-    results["sweep"] = measure_sweep(args.data, args.runs, args.steps)
-    if args.listing_runs:
+    only = set(filter(None, args.only.split(",")))
+    if only:
+        with open(last) as f:
+            previous = json.load(f)
+        results.update({k: previous[k] for k in ("long", "torch", "sweep", "listing") if k in previous
+                        and k not in only})
+        for k in ("long", "torch", "sweep", "listing"):
+            if k not in only and k in results:
+                results[k].setdefault("measured", previous["date"])
+                log("  %s: from %s (%s)" % (k, last, results[k]["measured"]))
+    if not only or "long" in only:
+        results["long"] = measure_long_document()
+    if not only or "torch" in only:
+        results["torch"] = measure_torch(args.data)
+    if not only or "sweep" in only:
+        results["sweep"] = measure_sweep(args.data, args.runs, args.steps)
+    if args.listing_runs and (not only or "listing" in only):
         results["listing"] = measure_listing(args.data, args.listing_runs)
     results["targets"] = targets(results)
     results["total_s"] = time.perf_counter() - started
