@@ -32,8 +32,11 @@ frontend-check: frontend
 	cd $(FRONTEND) && npm test
 	git diff --exit-code --stat -- $(BUNDLE) || { echo "$(BUNDLE) is stale: rebuild it (make frontend) and commit it"; exit 1; }
 
+# Every test, on every core: one worker per core, each test file (and all of tests/e2e) on one
+# worker, longest first (tests/conftest.py).  `PYTEST_ARGS=-n0 make test` runs them in one process.
+PYTEST_ARGS ?= -n auto --dist loadfile
 test: setup chromium frontend-check
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo:
 	$(MAKE) setup

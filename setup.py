@@ -11,6 +11,7 @@ with open(os.path.join(HERE, "README.md"), encoding="utf-8") as f:
 TEST = [
     "pytest>=8",
     "pytest-timeout",
+    "pytest-xdist>=3.5",
     "hypothesis>=6",
     "playwright==1.65.2",
     "tensorflow-cpu==2.21.0",

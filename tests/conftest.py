@@ -4,6 +4,11 @@ TensorFlow and torch take seconds to import, so every log directory is written
 once per session and shared.  Servers are real ``tensorboard`` processes on a
 free loopback port, under the Python loader or the Rust data server; the
 helpers behind them are in ``tests/support.py``.
+
+``make test`` runs the suite on every core (pytest-xdist, ``-n auto --dist
+loadfile``): the scheduler below keeps each file on one worker (its module
+fixtures train or write once) and all e2e tests on one worker (one server and
+one browser), and hands out the longest files first.
 """
 
 import os
@@ -15,6 +20,48 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(__file__))
 
 from support import TensorBoardServer  # noqa: E402
+
+# The test files that take longest (training or servers in their fixtures),
+# longest first, so that the workers finish at about the same time; the rest
+# follow in collection order.
+LONGEST_FIRST = ["tests/e2e", "tests/test_healthy.py", "tests/test_demo.py", "tests/test_inferred.py",
+                 "tests/test_notebook.py", "tests/test_reliability.py", "tests/test_writers.py", "tests/test_wheel.py",
+                 "tests/golden/test_golden.py", "tests/test_keras_callback.py", "tests/test_torch_helper.py",
+                 "tests/test_server.py", "tests/test_plugin_routes.py", "tests/test_cli.py"]
+
+
+def _scope(nodeid):
+    """A test's unit of work under ``--dist loadfile``: its file, or ``tests/e2e`` for every e2e test."""
+    path = nodeid.split("::", 1)[0]
+    return "tests/e2e" if path.startswith("tests/e2e/") else path
+
+
+def pytest_collection_modifyitems(config, items):
+    """The longest files first (collection order otherwise), for the scheduler below."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    order = {id(item): i for i, item in enumerate(items)}
+    items.sort(key=lambda item: (rank.get(_scope(item.nodeid), len(rank)), order[id(item)]))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` with all of ``tests/e2e`` as one file and files handed out in collection order.
+
+    One worker runs a whole file, so a module fixture trains once; one runs
+    every e2e test, so the e2e session fixtures (server, browser) start once.
+    (``--dist loadgroup`` would do this with ``xdist_group`` marks, but
+    pytest-xdist 3.8 loses the marks under pytest 9.2's node ids.)
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return _scope(nodeid)
+
+    config.option.loadscopereorder = False  # keep the longest-first order above
+    return FileScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
