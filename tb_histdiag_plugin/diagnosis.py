@@ -240,6 +240,15 @@ def analyse(run, series, tag_stats=None):
 
 
 DEFAULT_CACHE_MB = 1024
+# A background run up to this many samples (72 MB of buckets at 30 rows) is sent whole to a worker.
+_WHOLE_RUN_SAMPLES = 100_000
+
+
+def _samples(tags):
+    """Samples of a run, estimated from the listing (``max_step + 1`` per tag)."""
+    if not isinstance(tags, dict):
+        return 0
+    return sum(max(1, int(getattr(ts, "max_step", 0) or 0) + 1) for ts in tags.values())
 
 
 class Diagnoser:
@@ -296,7 +305,8 @@ class Diagnoser:
         """The run's analysis, from the cache or computed: for a request, read in groups
         whose statistics the worker processes compute meanwhile (``parallel.read_grouped``); in
         the background, read whole and analysed whole by a worker while this thread's
-        siblings read the next runs (the least work in this, the GIL's, process)."""
+        siblings read the next runs (the least work in this, the GIL's, process), unless
+        the run is large: then as a request, so no worker is sent a whole run at once."""
         if tags is None:
             tags = self.listing(ctx, experiment_id, [run]).get(run)
             if not tags:
@@ -314,7 +324,7 @@ class Diagnoser:
                 if cached is not None:
                     return cached
             try:
-                if background:
+                if background and _samples(tags) <= _WHOLE_RUN_SAMPLES:
                     series = reading.read_run(self._provider, ctx, experiment_id, run, tags)
                     if not series:
                         raise NotFound("no histogram data for run %r" % run)

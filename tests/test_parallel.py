@@ -50,7 +50,9 @@ def test_without_a_window_every_request_lists(logdir):
     assert provider.listings == 3 and diagnoser.computations == 1
 
 
-def test_background_analyses_in_worker_processes_equal_those_in_thread(logdir):
+@pytest.mark.parametrize("whole_run_samples", [10**6, 0], ids=["runs sent whole", "large runs: in groups"])
+def test_background_analyses_in_worker_processes_equal_those_in_thread(logdir, monkeypatch, whole_run_samples):
+    monkeypatch.setattr(diagnosis, "_WHOLE_RUN_SAMPLES", whole_run_samples)
     in_thread = diagnosis.Diagnoser(logdir.provider, jobs=1)
     pooled = diagnosis.Diagnoser(logdir.provider, jobs=2, processes=True)
     try:
