@@ -49,6 +49,16 @@ export function createActions({ store, data, now = () => new Date() }) {
     store.set(patch);
   }
 
+  /**
+   * The run named in the URL is requested beside /runs, not after it, and shown as soon as it arrives (the listing
+   * fills the run list in when it answers). A failure is not kept: the request after the listing reports it.
+   */
+  async function prefetch(mine) {
+    await data.ensureModels(store.get().compare, { keepErrors: false });
+    const s = store.get();
+    if (mine === token && s.phase === 'loading' && s.models.get(s.run)) settle();
+  }
+
   async function loadCompared() {
     await data.ensureModels(store.get().compare);
     settle();
@@ -59,6 +69,7 @@ export function createActions({ store, data, now = () => new Date() }) {
     const quiet = Boolean(opts && opts.quiet);
     const mine = ++token;
     if (!quiet) store.set({ status: 'Loading…' });
+    if (!quiet && store.get().run) prefetch(mine);
     let list;
     try {
       list = await data.loadRuns(quiet);

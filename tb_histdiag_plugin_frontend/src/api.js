@@ -1,6 +1,7 @@
 // The backend routes, fetched with relative URLs (the entry page's <base href> points at /data/plugin/histdiag/).
 
 import { parseJsonLenient } from './format.js';
+import { timed } from './timing.js';
 
 export class ApiError extends Error {
   constructor(message, status) {
@@ -21,7 +22,7 @@ export async function getJson(route, params) {
   const text = await resp.text();
   let body = null;
   try {
-    body = parseJsonLenient(text);
+    body = timed('hd:parse ' + route, () => parseJsonLenient(text));
   } catch (e) {
     body = null;
   }

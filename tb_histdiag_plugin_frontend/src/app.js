@@ -2,6 +2,7 @@
 // part of the page (views/). Views draw from the state and call actions; nothing else talks to anything.
 
 import { el } from './dom.js';
+import { timed } from './timing.js';
 import { api } from './api.js';
 import { injectStyles } from './styles.js';
 import { createStore, initialState, syncHash } from './store.js';
@@ -52,6 +53,50 @@ const VIEWS = [['toolbar', toolbar], ['runList', runList], ['sweep', sweep], ['m
   ['thresholds', thresholds], ['stepRange', stepRange], ['sick', sick], ['overview', overview], ['flow', flow], ['learning', learning],
   ['heatmap', heatmap], ['detail', detail]];
 
+/** The charts under the overview: their first drawing waits until the overview is painted (they cost the most). */
+const DRAWN_AFTER_OVERVIEW = new Set(['flow', 'learning', 'heatmap']);
+
+/**
+ * The first ready render of the DRAWN_AFTER_OVERVIEW views, run after the next paint (a frame, then a task) instead
+ * of in the same task as the overview; later renders are synchronous as before. root's data-charts is 'pending'
+ * until that first drawing is done (the e2e tests wait for it).
+ */
+function deferFirstDraw(win, root, draw) {
+  const waiting = new Set();
+  let done = false;
+  let frame = null;
+  let task = null;
+  function run() {
+    task = null;
+    done = true;
+    for (const i of [...waiting].sort((a, b) => a - b)) draw(i);
+    waiting.clear();
+    root.dataset.charts = 'drawn';
+  }
+  return {
+    defers(name, i) {
+      if (done || !DRAWN_AFTER_OVERVIEW.has(name)) return false;
+      waiting.add(i);
+      if (frame === null && task === null) {
+        root.dataset.charts = 'pending';
+        const next = () => {
+          frame = null;
+          task = win.setTimeout(run, 0);
+        };
+        frame = typeof win.requestAnimationFrame === 'function' ? win.requestAnimationFrame(next) : null;
+        if (frame === null) next();
+      }
+      return true;
+    },
+    dispose() {
+      if (frame !== null) win.cancelAnimationFrame(frame);
+      if (task !== null) win.clearTimeout(task);
+      frame = task = null;
+      done = true;
+    },
+  };
+}
+
 export function createApp(doc, win) {
   const style = injectStyles(doc);
   const store = createStore(initialState(win.location.hash));
@@ -72,9 +117,16 @@ export function createApp(doc, win) {
 
   const ctx = { store, actions, data, win, doc };
   const views = VIEWS.map(([name, view]) => view.mount(parts[name], ctx));
+  const later = deferFirstDraw(win, parts.root, (i) => {
+    const state = store.get();
+    timed('hd:render ' + VIEWS[i][0], () => views[i].render(state, state));
+  });
   const render = (state, prev) => {
     layout(state);
-    for (const v of views) v.render(state, prev);
+    views.forEach((v, i) => {
+      if (state.phase === 'ready' && later.defers(VIEWS[i][0], i)) return;
+      timed('hd:render ' + VIEWS[i][0], () => v.render(state, prev));
+    });
   };
   const unsubscribe = store.subscribe(render);
   render(store.get());
@@ -96,6 +148,7 @@ export function createApp(doc, win) {
     refresh: actions.refresh,
     /** Remove everything the tab added: timers, listeners, observers, charts, nodes and styles. */
     dispose() {
+      later.dispose();
       data.dispose();
       theme.dispose();
       unsyncHash();

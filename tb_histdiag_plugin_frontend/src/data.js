@@ -6,6 +6,7 @@
 import { buildModel } from './model.js';
 import { modelKey } from './select.js';
 import { mergeWindow } from './stepwindow.js';
+import { timed } from './timing.js';
 
 export const POLL_MS = 30000;
 export const FAST_POLL_MS = 1000;
@@ -94,7 +95,7 @@ export function createData({ store, api, win }) {
     const have = bases.get(name);
     if (have && have.key === key) return Promise.resolve(have);
     return api.diagnostics(name, settings).then((doc) => {
-      const entry = { key, model: buildModel(doc) };
+      const entry = { key, model: timed('hd:model', () => buildModel(doc)) };
       bases.set(name, entry);
       return entry;
     });
@@ -112,8 +113,12 @@ export function createData({ store, api, win }) {
       key: rangedKey(state, name), model: buildModel(b ? mergeWindow(b.model.doc, doc, win) : doc) }));
   }
 
-  /** Fetch the diagnosis of each named run unless the one loaded is still valid; failures are kept as {error}. */
-  async function ensureModels(names) {
+  /**
+   * Fetch the diagnosis of each named run unless the one loaded is still valid; failures are kept as {error} (unless
+   * opts.keepErrors is false: a prefetch before the listing confirms the run).
+   */
+  async function ensureModels(names, opts) {
+    const keepErrors = !opts || opts.keepErrors !== false;
     await Promise.all(names.map((name) => {
       const state = store.get();
       const key = rangedKey(state, name);
@@ -125,17 +130,47 @@ export function createData({ store, api, win }) {
         return null;
       }
       const running = inflight.get(name);
-      if (running && running.key === key) return running.promise;
+      if (running && (running.key === key || adoptable(running, state))) {
+        // the prefetch's document, keyed now that the listing is in; its failure is this caller's to keep
+        return running.promise.then((loaded) => {
+          if (loaded) putModel(name, rekey(name, loaded, key));
+          else if (keepErrors && running.failed) putModel(name, { key, error: running.failed });
+        });
+      }
+      if (have && !have.error && adoptable(have, state)) {
+        putModel(name, rekey(name, have, key));
+        return null;
+      }
+      const entry = { key, promise: null, failed: null, provisional: !state.runs.length };
       const promise = tracked(load(name, state)).then(
-        (loaded) => putModel(name, loaded),
-        (error) => putModel(name, { key, error }),
+        (loaded) => {
+          const kept = entry.provisional ? { ...loaded, provisional: true } : loaded;
+          putModel(name, kept);
+          return kept;
+        },
+        (error) => {
+          entry.failed = error;
+          if (keepErrors) putModel(name, { key, error });
+          return null;
+        },
       ).finally(() => {
         if (inflight.get(name) === entry) inflight.delete(name);
       });
-      const entry = { key, promise };
+      entry.promise = promise;
       inflight.set(name, entry);
       return promise;
     }));
+  }
+
+  /** A document requested before the listing (no step range) stands for the listing's default document. */
+  function adoptable(entry, state) {
+    return Boolean(entry.provisional) && rangeParams(state).start_step === undefined;
+  }
+
+  function rekey(name, entry, key) {
+    const kept = { key, model: entry.model };
+    bases.set(name, kept);
+    return kept;
   }
 
   /** One diagnosis with explicit settings, not cached (to probe settings before applying them). */

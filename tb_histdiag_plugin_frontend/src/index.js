@@ -1,10 +1,12 @@
 // Entry point: TensorBoard's plugin_entry.html does import("./index.js").then((m) => m.render()).
 import { createApp } from './app.js';
+import { mark } from './timing.js';
 
 let app = null;
 
 export function render() {
   if (app) return app;
+  mark('hd:start');
   app = createApp(document, window);
   return app;
 }

@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import e2e_logs  # noqa: E402
 from support import TensorBoardServer  # noqa: E402
+from e2e_page import READY  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -98,7 +99,7 @@ class Tab:
             self.page.goto("about:blank")  # a hash-only change would not reload the page
         self.page.goto(self.entry_url(hash_))
         if state:
-            self.page.wait_for_selector("#histdiag[data-state=%s]" % state, timeout=30000)
+            self.page.wait_for_selector(READY if state == "ready" else "#histdiag[data-state=%s]" % state, timeout=30000)
         return self.page
 
     def wait_idle(self, root=None):

@@ -15,6 +15,10 @@ def tab_class():
     return module.Tab
 
 
+# A run shown with every chart drawn: the charts under the overview draw after it is painted (src/app.js
+# deferFirstDraw), the root's data-charts says when.
+READY = "#histdiag[data-state=ready]:not([data-charts=pending])"
+
 PAINTED_PIXELS = """(sel) => {
   const canvases = document.querySelectorAll(sel + ' canvas');
   let n = 0;

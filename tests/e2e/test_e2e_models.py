@@ -7,7 +7,7 @@ import time
 import pytest
 
 import e2e_logs
-from e2e_page import PAINTED_PIXELS, layer_rows
+from e2e_page import PAINTED_PIXELS, READY, layer_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -116,7 +116,7 @@ def test_hundred_layer_run_fits_one_screen_with_blocks(e2e_tab):
     hash_ = page.evaluate("location.hash")
     assert "marked=1" in hash_ and "open=bert.encoder.layer.0" in hash_
     page.reload()
-    page.wait_for_selector("#histdiag[data-state=ready]")
+    page.wait_for_selector(READY)
     assert page.locator("#hd-only-marked").is_checked()
     assert layer_rows(page).evaluate_all("rs => rs.map(r => r.dataset.key)") == ["bert.encoder.layer.0.attention.self.query"]
     page.locator("#hd-only-marked").uncheck()
@@ -197,7 +197,7 @@ def test_screenshot(e2e_tab, e2e_server, tmp_path):
     page.emulate_media(color_scheme="light")
     page.goto(e2e_server + "/#histdiag")
     frame = page.frame_locator("iframe")
-    frame.locator("#histdiag[data-state=ready]").wait_for(timeout=60000)
+    frame.locator(READY).wait_for(timeout=60000)
     frame.locator(".hd-run[data-run=weights_only] .hd-runname").click()
     frame.locator(".hd-run[data-run=vanishing] input[type=checkbox]").uncheck()
     frame.locator("#hd-flow").wait_for(state="hidden")

@@ -6,7 +6,7 @@ import time
 import pytest
 
 import e2e_logs
-from e2e_page import COLOR_PIXELS, PAINTED_PIXELS, layer_rows
+from e2e_page import COLOR_PIXELS, PAINTED_PIXELS, READY, layer_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -17,7 +17,7 @@ def test_tab_appears_in_tensorboard(e2e_tab, e2e_server):
     # TensorBoard's own header shows the tab, and its iframe loads our module.
     page.get_by_text("histdiag", exact=True).first.wait_for(timeout=60000)
     frame = page.frame_locator("iframe")
-    frame.locator("#histdiag[data-state=ready]").wait_for(timeout=60000)
+    frame.locator(READY).wait_for(timeout=60000)
     assert frame.locator("#hd-overview tbody tr").count() == 6
     e2e_tab.assert_clean()
 
@@ -135,7 +135,7 @@ def test_compare_two_runs(e2e_tab):
     assert page.evaluate(COLOR_PIXELS, ["#hd-flow-chart", 0x00, 0x77, 0xBB]) > 20
     # the comparison survives a reload from the hash
     page.reload()
-    page.wait_for_selector("#histdiag[data-state=ready]")
+    page.wait_for_selector(READY)
     page.wait_for_function("() => document.querySelectorAll('#hd-flow .hd-legend [data-run]').length === 2")
     # clicking a run's name focuses it
     page.locator(".hd-run[data-run=healthy] .hd-runname").click()
@@ -182,7 +182,7 @@ def test_dark_mode_follows_tensorboard_setting(e2e_tab, e2e_server):
     page.emulate_media(color_scheme="light")
     page.goto(e2e_server + "/#histdiag")
     frame = page.frame_locator("iframe")
-    frame.locator("#histdiag[data-state=ready]").wait_for(timeout=60000)
+    frame.locator(READY).wait_for(timeout=60000)
     assert frame.locator("#histdiag").get_attribute("data-theme") == "light"
     page.evaluate("document.body.classList.add('dark-mode')")
     frame.locator("#histdiag[data-theme=dark]").wait_for(timeout=10000)
@@ -293,11 +293,11 @@ def test_server_error_is_shown_and_retry_recovers(e2e_tab):
     assert "the server broke" in page.locator("#hd-error").inner_text()
     e2e_tab.errors.clear()  # the browser logs the failed request itself
     page.locator("#hd-error button").click()
-    page.wait_for_selector("#histdiag[data-state=ready]")
+    page.wait_for_selector(READY)
     # the reload button refetches
     with page.expect_request("**/data/plugin/histdiag/runs"):
         page.click("#hd-reload")
-    page.wait_for_selector("#histdiag[data-state=ready]")
+    page.wait_for_selector(READY)
     e2e_tab.wait_idle()
     assert calls["n"] >= 3
     assert layer_rows(page).count() == 6

@@ -1,0 +1,82 @@
+// The run named in the URL is requested beside /runs (actions.js prefetch, data.js adoptable): shown before the
+// listing answers, requested once, and a failure before the listing is reported by the request after it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createData } from '../src/data.js';
+import { createActions } from '../src/actions.js';
+import { createStore, initialState } from '../src/store.js';
+import { modelKey } from '../src/select.js';
+
+const win = { setInterval: () => 1, setTimeout: () => 2, clearInterval() {}, clearTimeout() {} };
+const listed = (run) => ({ run, tags: 3, last_step: 9, critical: 0, warning: 0, info: 0, status: 'done' });
+
+/** An api whose /runs answers when release() is called; diagnostics answer at once (or fail for runs in failing). */
+function slowListingApi(runs, failing = []) {
+  let release;
+  const gate = new Promise((resolve) => {
+    release = resolve;
+  });
+  const calls = [];
+  return {
+    calls,
+    release: () => release(),
+    runs: async () => {
+      await gate;
+      return { runs: runs.map(listed) };
+    },
+    settings: async () => ({ settings: [] }),
+    diagnostics: async (run) => {
+      calls.push(run);
+      if (failing.includes(run)) throw new Error('no run ' + run);
+      return { run, layers: [], series: [], markers: [] };
+    },
+    histogram: async () => ({ buckets: [] }),
+  };
+}
+
+function setup(hash, api) {
+  const store = createStore(initialState(hash));
+  const actions = createActions({ store, data: createData({ store, api, win }), now: () => new Date(0) });
+  return { store, actions };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+test('the run in the URL is shown before /runs answers, and requested once', async () => {
+  const api = slowListingApi(['r', 's']);
+  const { store, actions } = setup('run=r', api);
+  const done = actions.refresh();
+  await tick();
+  assert.equal(store.get().phase, 'ready');
+  assert.equal(store.get().runs.length, 0);
+  api.release();
+  await done;
+  assert.equal(store.get().runs.length, 2);
+  assert.equal(store.get().models.get('r').key, modelKey(store.get(), 'r')); // keyed by the listing now
+  assert.deepEqual(api.calls, ['r']);
+});
+
+test('a failed request before the listing is not kept; the one after it reports the error', async () => {
+  const api = slowListingApi(['r'], ['r']);
+  const { store, actions } = setup('run=r', api);
+  const done = actions.refresh();
+  await tick();
+  assert.equal(store.get().phase, 'loading');
+  assert.equal(store.get().models.get('r'), undefined);
+  api.release();
+  await done;
+  assert.equal(store.get().phase, 'error');
+  assert.deepEqual(api.calls, ['r', 'r']);
+});
+
+test('without a run in the URL nothing is requested before the listing', async () => {
+  const api = slowListingApi(['a']);
+  const { store, actions } = setup('', api);
+  const done = actions.refresh();
+  await tick();
+  assert.deepEqual(api.calls, []);
+  api.release();
+  await done;
+  assert.equal(store.get().run, 'a');
+  assert.deepEqual(api.calls, ['a']);
+});
