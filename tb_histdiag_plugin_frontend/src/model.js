@@ -22,10 +22,32 @@ export function heatmapStat(id) {
   return HEATMAP_STATS.find((s) => s.id === id) || HEATMAP_STATS[0];
 }
 
+/**
+ * A series' statistics, each coerced to numbers on first read: the overview reads 3 of the document's ~19, and
+ * coercing them all cost as much as parsing the document (100 tags x 500 steps).
+ */
+function lazyStats(raw) {
+  const stats = {};
+  for (const [k, v] of Object.entries(raw || {})) {
+    let value = null;
+    Object.defineProperty(stats, k, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        if (value === null) value = toNumberArray(v);
+        return value;
+      },
+      set(next) {
+        value = next;
+      },
+    });
+  }
+  return stats;
+}
+
 /** Coerce one series: numbers everywhere (null kept), plus a step index. */
 function normalizeSeries(s) {
-  const stats = {};
-  for (const [k, v] of Object.entries(s.stats || {})) stats[k] = toNumberArray(v);
+  const stats = lazyStats(s.stats);
   const steps = toNumberArray(s.steps);
   return {
     tag: String(s.tag),
