@@ -328,7 +328,8 @@ class Diagnoser:
                     series = reading.read_run(self._provider, ctx, experiment_id, run, tags)
                     if not series:
                         raise NotFound("no histogram data for run %r" % run)
-                    result = self._pool.run(analyse, run, series)
+                    wide = not parallel.worth_sending(list(series.values()))
+                    result = analyse(run, series) if wide else self._pool.run(analyse, run, series)
                 else:
                     series, tag_stats = parallel.read_grouped(self._provider, ctx, experiment_id, run, tags, self._pool)
                     if not series:

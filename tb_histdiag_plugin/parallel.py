@@ -129,6 +129,10 @@ class ComputePool:
                 return _Job(self, executor.submit(fn, *args), fn, args)
             except Exception:  # broken, shut down, or no child processes allowed here
                 self._give_up()
+        return self.here(fn, *args)
+
+    def here(self, fn, *args):
+        """``fn(*args)`` computed in this thread now, as a job like ``submit``'s."""
         return _Job(self, None, fn, args)
 
     def run(self, fn, *args):
@@ -208,6 +212,17 @@ def group_stats(series_list):
                     stats.many_series_stats([(s.buckets, s.n_rows) for s in series_list])))
 
 
+# Wider histograms (PyTorch's default bins: ~800 mostly empty rows per step) cost
+# more to send to a worker (pickled through a pipe) than their statistics cost
+# here (measured in ``bench/sweep.py``): those are computed in the calling thread.
+SEND_MAX_ROWS = 64
+
+
+def worth_sending(series_list):
+    """Whether a worker should compute these series' statistics (see ``SEND_MAX_ROWS``)."""
+    return max(s.buckets.shape[1] for s in series_list) <= SEND_MAX_ROWS
+
+
 def read_grouped(data_provider, ctx, experiment_id, run, tags, pool):
     """``({tag: reading.Series}, {tag: statistics})`` of ``run``, read group by group
     through the data provider, each group's statistics computed by ``pool`` while
@@ -219,7 +234,8 @@ def read_grouped(data_provider, ctx, experiment_id, run, tags, pool):
         series.update(part)
         members = [part[t] for t in group if t in part]
         if members:
-            jobs.append(pool.submit(group_stats, members))
+            send = pool.submit if worth_sending(members) else pool.here
+            jobs.append(send(group_stats, members))
     tag_stats = {}
     for job in jobs:
         tag_stats.update(job.result())

@@ -66,9 +66,11 @@ def test_background_analyses_in_worker_processes_equal_those_in_thread(logdir, m
         pooled.close()
 
 
-def test_a_request_reads_in_groups_whose_statistics_workers_compute(tmp_path, monkeypatch):
+@pytest.mark.parametrize("send_max_rows", [64, 0], ids=["sent to workers", "wide: computed here"])
+def test_a_request_reads_in_groups_whose_statistics_workers_compute(tmp_path, monkeypatch, send_max_rows):
     """A run of more tags than a group: read and computed group by group, same document."""
     monkeypatch.setattr(parallel, "STATS_GROUP_TAGS", 3)
+    monkeypatch.setattr(parallel, "SEND_MAX_ROWS", send_max_rows)
     rng = np.random.default_rng(5)
     support.write_frames(str(tmp_path), "run", [(s, {
         "dense_%d/%s" % (i, kind): rng.normal(0, 0.1 * (1 + i), 128) for i in range(4)
