@@ -20,6 +20,7 @@ from loaders import children, get_json, rss_mb
 from report import log
 
 from tb_histdiag_plugin import cache, diagnosis, reading, rules, stats
+from tb_histdiag_plugin.diagnoser import Diagnoser
 
 from tensorboard import context as tb_context
 from tensorboard.backend import http_util
@@ -147,7 +148,7 @@ def measure_inprocess(label, data_provider, expected):
         watch.wrap(rules, "evaluate", "rules")
         try:
             t0 = time.perf_counter()
-            analysis = diagnosis.Diagnoser(data_provider).analysis(ctx, eid, run)
+            analysis = Diagnoser(data_provider).analysis(ctx, eid, run)
             t1 = time.perf_counter()
             text = analysis.document_json()
             t2 = time.perf_counter()

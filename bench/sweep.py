@@ -43,6 +43,7 @@ import loaders  # noqa: E402
 import numpy as np  # noqa: E402
 
 from tb_histdiag_plugin import diagnosis, loading, reading  # noqa: E402
+from tb_histdiag_plugin.diagnoser import Diagnoser  # noqa: E402
 from tensorboard.data import provider as tb_provider  # noqa: E402
 
 CTX = loading.request_context()
@@ -82,7 +83,7 @@ def floor_seconds(provider, listing):
 def counts_in(provider, jobs, processes=True):
     """``(time to the run list, time until every count is in, diagnoser, worker processes' RSS MB)``
     of a fresh Diagnoser (its worker processes, if any, started before: the tab's index.js does)."""
-    diagnoser = diagnosis.Diagnoser(provider, jobs=jobs, processes=processes)
+    diagnoser = Diagnoser(provider, jobs=jobs, processes=processes)
     # The tab's first request (index.js) starts the worker processes, seconds before counts matter.
     diagnoser.warm_up(wait=True)
     t0 = time.perf_counter()
@@ -178,7 +179,7 @@ def measure_listing(root, runs):
     provider = run_bench.python_provider(path)
     times = []
     for _ in range(3):
-        diagnoser = diagnosis.Diagnoser(provider)
+        diagnoser = Diagnoser(provider)
         t0 = time.perf_counter()
         rows = diagnoser.runs(CTX, "", start=False)
         times.append(time.perf_counter() - t0)
@@ -195,14 +196,14 @@ def measure_torch(root):
     for run in sorted(listing):
         floor = min(floor_seconds(provider, {run: listing[run]}) for _ in range(2))
         # As the plugin does by default (worker processes, started before), and on one thread.
-        diagnoser = diagnosis.Diagnoser(provider, processes=True)
+        diagnoser = Diagnoser(provider, processes=True)
         diagnoser.warm_up(wait=True)
         t0 = time.perf_counter()
         diagnoser.analysis(CTX, "", run).document_gzip()
         cold = time.perf_counter() - t0
         diagnoser.close()
         t0 = time.perf_counter()
-        diagnosis.Diagnoser(provider).analysis(CTX, "", run).document_gzip()
+        Diagnoser(provider).analysis(CTX, "", run).document_gzip()
         cold_inline = time.perf_counter() - t0
         rows = max(max(len(d.numpy) for d in series) for series in provider.read_tensors(
             CTX, experiment_id="", plugin_name=reading.HISTOGRAM_PLUGIN, downsample=reading.ALL_SAMPLES,

@@ -1,6 +1,6 @@
 """A size-bounded least-recently-used cache of run analyses.
 
-``diagnosis.Diagnoser`` keeps one analysis per run; a sweep of hundreds of
+``diagnoser.Diagnoser`` keeps one analysis per run; a sweep of hundreds of
 runs would otherwise hold every run's statistics (and cached JSON) for the
 life of the TensorBoard process.  The budget is ``--histdiag_cache_mb``
 (``entry_point.py``).  ``Listings`` shares the data provider's listing
@@ -16,7 +16,7 @@ class LRU:
     """Analyses by key, least recently used first out once their estimated
     bytes (``diagnosis.RunAnalysis.nbytes``, which grows as JSON gets cached) exceed the
     budget.  The newest entry always stays, however large.  Not thread-safe:
-    ``diagnosis.Diagnoser`` holds its lock around every call."""
+    ``diagnoser.Diagnoser`` holds its lock around every call."""
 
     def __init__(self, budget_bytes):
         self.budget = budget_bytes

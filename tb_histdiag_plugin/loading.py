@@ -16,7 +16,7 @@ from tensorboard.backend.event_processing import data_provider as tb_data_provid
 from tensorboard.backend.event_processing import io_wrapper
 from tensorboard.backend.event_processing import plugin_event_multiplexer
 
-from tb_histdiag_plugin import diagnosis, parallel, reading
+from tb_histdiag_plugin import diagnoser, parallel, reading
 
 
 class LogdirError(ValueError):
@@ -60,7 +60,7 @@ def _analyse_run(args):
     tags = reading.list_histograms(provider, request_context(), "", [run]).get(run)
     if not tags:
         return run, None
-    return run, diagnosis.Diagnoser(provider, cache_mb=0).analysis(request_context(), "", run, tags)
+    return run, diagnoser.Diagnoser(provider, cache_mb=0).analysis(request_context(), "", run, tags)
 
 
 def analyse_logdir(logdir, runs=None, jobs=None):

@@ -7,7 +7,7 @@ Python loop holding the GIL and the statistics are many numpy calls on small
 arrays, each re-taking it, so threads alone barely overlap (``bench/README.md``).
 Hence the CPU part goes to ``ComputePool`` worker processes: a background run
 is read whole and analysed whole by a worker while the next is read
-(``diagnosis.Diagnoser``), and a request's run is read in tag groups whose
+(``diagnoser.Diagnoser``), and a request's run is read in tag groups whose
 statistics the workers compute while the next group is read (``read_grouped``).
 Outside TensorBoard each run gets its own loader, so the CLI and ``diagnose()``
 use whole-run worker processes (``loading.analyse_logdir``).

@@ -18,7 +18,7 @@ from tensorboard import plugin_util
 from tensorboard.backend import http_util
 from tensorboard.plugins import base_plugin
 
-from tb_histdiag_plugin import diagnosis, reading, rules
+from tb_histdiag_plugin import diagnoser, diagnosis, reading, rules
 
 PLUGIN_NAME = "histdiag"
 _STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
@@ -100,9 +100,9 @@ class HistDiagPlugin(base_plugin.TBPlugin):
         flags = context.flags
         cache_mb = getattr(flags, "histdiag_cache_mb", None)
         jobs = getattr(flags, "histdiag_jobs", 0)  # 0 or None: one thread per core
-        self._diagnoser = diagnosis.Diagnoser(
+        self._diagnoser = diagnoser.Diagnoser(
             context.data_provider,
-            cache_mb=diagnosis.DEFAULT_CACHE_MB if cache_mb is None else cache_mb,
+            cache_mb=diagnoser.DEFAULT_CACHE_MB if cache_mb is None else cache_mb,
             jobs=jobs or None,
             processes=bool(getattr(flags, "histdiag_processes", 1)),
         ) if context.data_provider else None

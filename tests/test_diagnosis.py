@@ -1,4 +1,5 @@
-"""The diagnosis cache and documents (``tb_histdiag_plugin/diagnosis.py``, ``downsample.py``).
+"""Diagnosis documents (``tb_histdiag_plugin/diagnosis.py``, ``downsample.py``); the cache is
+tested in ``test_diagnoser.py``.
 
 Every test reads logs written with TensorBoard's own numpy writer through
 TensorBoard's own loading code (``EventMultiplexer`` + its data provider, as
@@ -8,8 +9,6 @@ multiplexer is kept so a test can write more steps, delete a run and reload.
 
 import gzip
 import json
-import shutil
-import threading
 
 import numpy as np
 import pytest
@@ -22,7 +21,8 @@ from werkzeug import test as werkzeug_test
 from werkzeug import wrappers
 
 import support
-from tb_histdiag_plugin import cache, diagnosis, downsample, loading, plugin, reading, rules, stats
+from tb_histdiag_plugin import cache, downsample, loading, plugin, reading, rules, stats
+from tb_histdiag_plugin.diagnoser import Diagnoser
 
 CTX = loading.request_context()
 
@@ -91,112 +91,13 @@ def no_listing_window(monkeypatch):
     monkeypatch.setattr(cache, "LISTING_TTL_S", 0.0)
 
 
-def test_new_steps_invalidate_the_cached_analysis(logdir):
-    clock = Clock()
-    diagnoser = diagnosis.Diagnoser(logdir.provider, clock=clock)
-    first = diagnoser.analysis(CTX, "", "a")
-    assert diagnoser.analysis(CTX, "", "a") is first and diagnoser.computations == 1
-    old_gzip = first.document_gzip()
-    support.write_frames(logdir.path, "a", frames(3, seed=9, start=6))
-    logdir.reload()
-    # Within the listing's window the new steps are not seen yet ...
-    clock.now += 0.9 * cache.LISTING_TTL_S
-    assert diagnoser.analysis(CTX, "", "a") is first and diagnoser.computations == 1
-    # ... and once it is over they are.
-    clock.now += 0.2 * cache.LISTING_TTL_S
-    second = diagnoser.analysis(CTX, "", "a")
-    assert second is not first and diagnoser.computations == 2
-    doc = json.loads(gzip.decompress(second.document_gzip()))
-    assert doc["series"][0]["steps"] == list(range(9)) and doc["total_steps"] == 9
-    assert json.loads(gzip.decompress(old_gzip))["series"][0]["steps"] == list(range(6))
-
-
-def test_concurrent_requests_compute_each_run_once(logdir):
-    diagnoser = diagnosis.Diagnoser(logdir.provider)
-    results, errors = [], []
-    barrier = threading.Barrier(8)
-
-    def ask(run):
-        try:
-            barrier.wait()
-            results.append((run, diagnoser.analysis(CTX, "", run)))
-        except Exception as e:  # collected: a failing thread must fail the test
-            errors.append(e)
-
-    threads = [threading.Thread(target=ask, args=("ab"[i % 2],)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors and len(results) == 8
-    assert diagnoser.computations == 2
-    for run in "ab":
-        assert len({id(a) for r, a in results if r == run}) == 1
-
-
-def test_cache_keeps_the_budget_least_recently_used_out(logdir):
-    one = diagnosis.Diagnoser(logdir.provider).analysis(CTX, "", "a").nbytes()
-    assert one > 0
-    # Room for two analyses of this size (the three runs have the same shape).
-    diagnoser = diagnosis.Diagnoser(logdir.provider, cache_mb=2.5 * one / 2**20)
-    diagnoser.analysis(CTX, "", "a")
-    diagnoser.analysis(CTX, "", "b")
-    diagnoser.analysis(CTX, "", "a")  # a hit: "a" is now the most recently used
-    assert diagnoser.computations == 2
-    diagnoser.analysis(CTX, "", "c")
-    assert diagnoser.cached_runs() == [("", "a"), ("", "c")]
-    assert diagnoser.cache_bytes() <= 2.5 * one
-    diagnoser.analysis(CTX, "", "b")  # evicted: computed again
-    assert diagnoser.computations == 4
-    # A generous budget keeps all three.
-    roomy = diagnosis.Diagnoser(logdir.provider, cache_mb=64)
-    for run in "abc":
-        roomy.analysis(CTX, "", run)
-    assert len(roomy.cached_runs()) == 3
-
-
-def test_runs_that_vanish_from_the_listing_are_dropped(logdir, no_listing_window):
-    diagnoser = diagnosis.Diagnoser(logdir.provider)
-    for run in "abc":
-        diagnoser.analysis(CTX, "", run)
-    assert {r["run"]: r["status"] for r in diagnoser.runs(CTX, "", start=False)} == dict.fromkeys("abc", "done")
-    shutil.rmtree(logdir.path + "/b")
-    logdir.reload()
-    assert [r["run"] for r in diagnoser.runs(CTX, "", start=False)] == ["a", "c"]
-    assert diagnoser.cached_runs() == [("", "a"), ("", "c")]
-
-
-def test_runs_start_background_analyses_and_fill_in(logdir):
-    diagnoser = diagnosis.Diagnoser(logdir.provider, jobs=2)
-    first = diagnoser.runs(CTX, "")
-    assert [r["run"] for r in first] == ["a", "b", "c"]
-    assert all(r["tags"] == 4 and r["last_step"] == 5 for r in first)
-    for row in first:  # from the listing alone: analysis fields null unless already done
-        assert row["status"] in ("pending", "done")
-        if row["status"] == "pending":
-            assert row["critical"] is None and row["layers"] is None
-
-    def all_done():
-        rows = diagnoser.runs(CTX, "")
-        return all(r["status"] == "done" for r in rows), rows
-
-    rows = support.wait_until(all_done, timeout=60, interval=0.1, what="every run analysed")
-    for row in rows:
-        assert row["layers"] == 2 and row["first_step"] == 0
-        assert all(isinstance(row[k], int) for k in ("critical", "warning", "info"))
-        assert row["profile"]["source"] == "gradients" and len(row["profile"]["values"]) == 2
-    assert diagnoser.computations == 3
-    diagnoser.runs(CTX, "")
-    assert diagnoser.computations == 3  # nothing new: no new work
-
-
 def test_profile_is_the_last_gradient_rms_per_layer(tmp_path):
     rng = np.random.default_rng(3)
     grads = {0: rng.normal(0, 1e-4, 4096), 1: rng.normal(0, 1e-1, 4096)}
     support.write_frames(str(tmp_path), "run", [(s, {
         "dense_0/kernel": rng.normal(0, 0.3, 256), "dense_0/kernel/grad": grads[0] * (1 + s),
         "dense_1/kernel": rng.normal(0, 0.3, 256), "dense_1/kernel/grad": grads[1] * (1 + s)}) for s in range(3)])
-    summary = diagnosis.Diagnoser(Logdir(tmp_path).provider).analysis(CTX, "", "run").summary()
+    summary = Diagnoser(Logdir(tmp_path).provider).analysis(CTX, "", "run").summary()
     exact = [float(np.sqrt(np.mean((grads[i] * 3) ** 2))) for i in (0, 1)]
     assert summary["profile"]["source"] == "gradients"
     np.testing.assert_allclose(summary["profile"]["values"], exact, rtol=0.05)
@@ -258,7 +159,7 @@ def long_run(tmp_path_factory):
             g[3] = np.nan
         out.append((step, {"dense/kernel": w, "dense/kernel/grad": g}))
     support.write_frames(str(path), "long", out)
-    analysis = diagnosis.Diagnoser(Logdir(path).provider).analysis(CTX, "", "long")
+    analysis = Diagnoser(Logdir(path).provider).analysis(CTX, "", "long")
     return analysis, analysis.document()
 
 
@@ -392,7 +293,7 @@ def test_reads_are_split_under_the_message_cap(tmp_path, monkeypatch):
 
 
 def test_settings_defaults_are_the_cached_markers(logdir):
-    analysis = diagnosis.Diagnoser(logdir.provider).analysis(CTX, "", "a")
+    analysis = Diagnoser(logdir.provider).analysis(CTX, "", "a")
     assert analysis.markers() is analysis.markers(dict(rules.DEFAULTS))
 
 
@@ -402,7 +303,7 @@ def test_worker_processes_give_the_same_analyses(tmp_path):
         support.write_frames(str(tmp_path), run, frames(5, seed=i, scale=10.0 ** -i))
     support.write_scalars(str(tmp_path), "scalars_only")
     logdir = Logdir(tmp_path)
-    diagnoser = diagnosis.Diagnoser(logdir.provider)
+    diagnoser = Diagnoser(logdir.provider)
     shared = {run: diagnoser.analysis(CTX, "", run) for run in ("a", "nested/b")}
     for jobs in (1, 2):
         separate = loading.analyse_logdir(str(tmp_path), jobs=jobs)

@@ -13,6 +13,8 @@ import pytest
 import support
 from test_diagnosis import CTX, Clock, CountingProvider, Logdir, logdir  # noqa: F401  (logdir: a fixture)
 from tb_histdiag_plugin import cache, diagnosis, parallel, reading
+from tb_histdiag_plugin import diagnoser as diagnoser_mod
+from tb_histdiag_plugin.diagnoser import Diagnoser
 
 
 class CountingReads(CountingProvider):
@@ -27,7 +29,7 @@ class CountingReads(CountingProvider):
 
 def test_one_listing_serves_the_requests_of_its_window(logdir):
     provider, clock = CountingProvider(logdir.provider), Clock()
-    diagnoser = diagnosis.Diagnoser(provider, clock=clock)
+    diagnoser = Diagnoser(provider, clock=clock)
     rows = diagnoser.runs(CTX, "", start=False)  # the whole listing ...
     for run in "abc":  # ... serves each run's own request too
         diagnoser.analysis(CTX, "", run)
@@ -44,7 +46,7 @@ def test_one_listing_serves_the_requests_of_its_window(logdir):
 
 def test_without_a_window_every_request_lists(logdir):
     provider = CountingProvider(logdir.provider)
-    diagnoser = diagnosis.Diagnoser(provider, listing_ttl_s=0)
+    diagnoser = Diagnoser(provider, listing_ttl_s=0)
     for _ in range(3):
         diagnoser.analysis(CTX, "", "a")
     assert provider.listings == 3 and diagnoser.computations == 1
@@ -52,9 +54,9 @@ def test_without_a_window_every_request_lists(logdir):
 
 @pytest.mark.parametrize("whole_run_samples", [10**6, 0], ids=["runs sent whole", "large runs: in groups"])
 def test_background_analyses_in_worker_processes_equal_those_in_thread(logdir, monkeypatch, whole_run_samples):
-    monkeypatch.setattr(diagnosis, "_WHOLE_RUN_SAMPLES", whole_run_samples)
-    in_thread = diagnosis.Diagnoser(logdir.provider, jobs=1)
-    pooled = diagnosis.Diagnoser(logdir.provider, jobs=2, processes=True)
+    monkeypatch.setattr(diagnoser_mod, "_WHOLE_RUN_SAMPLES", whole_run_samples)
+    in_thread = Diagnoser(logdir.provider, jobs=1)
+    pooled = Diagnoser(logdir.provider, jobs=2, processes=True)
     try:
         support.wait_until(lambda: (all(r["status"] == "done" for r in pooled.runs(CTX, "")), None), timeout=120,
                            interval=0.1, what="every run analysed")
@@ -79,7 +81,7 @@ def test_a_request_reads_in_groups_whose_statistics_workers_compute(tmp_path, mo
     whole = diagnosis.analyse("run", reading.read_run(provider, CTX, "", "run", [
         "dense_%d/%s" % (i, kind) for i in range(4) for kind in ("kernel", "kernel/grad")]))
     provider.reads = 0
-    pooled = diagnosis.Diagnoser(provider, jobs=2, processes=True)
+    pooled = Diagnoser(provider, jobs=2, processes=True)
     try:
         grouped = pooled.analysis(CTX, "", "run")
         assert provider.reads == 3  # 8 tags in groups of 3
@@ -89,7 +91,7 @@ def test_a_request_reads_in_groups_whose_statistics_workers_compute(tmp_path, mo
         assert not pooled._pool.broken
     finally:
         pooled.close()
-    assert grouped.document_json() == diagnosis.Diagnoser(provider, jobs=1).analysis(CTX, "", "run").document_json()
+    assert grouped.document_json() == Diagnoser(provider, jobs=1).analysis(CTX, "", "run").document_json()
 
 
 def _exit_unless_in(pid):
