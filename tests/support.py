@@ -208,11 +208,31 @@ def write_frames(logdir, run, frames, wall_time=1.7e9, buckets=30):
     """``frames``: ``[(step, {tag: ndarray})]``, written to ``logdir/run`` in that order."""
     from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
-    writer = EventFileWriter(os.path.join(logdir, run))
+    run_dir = os.path.join(logdir, run)
+    before = set(os.listdir(run_dir)) if os.path.isdir(run_dir) else set()
+    writer = EventFileWriter(run_dir)
     for step, tensors in frames:
         for i, (tag, values) in enumerate(tensors.items()):
             writer.add_event(histogram_event(tag, values, step, wall_time + step + i * 1e-3, buckets))
     writer.close()
+    _sort_last(run_dir, before)
+
+
+_files_written = [0]
+
+
+def _sort_last(run_dir, before):
+    """Rename the event file just written so it sorts after the run's earlier ones.
+
+    TensorBoard's loader reads a run's event files in name order and never goes
+    back; the writer names them ``…tfevents.<second>.<host>.<pid>.<counter>``,
+    so within one second file ``.10`` sorts before ``.9`` and its steps would be
+    read late or never (a test appending steps then flakes).
+    """
+    for name in sorted(set(os.listdir(run_dir)) - before):
+        _files_written[0] += 1
+        ordered = "events.out.tfevents.%010d.histdiag-test.%08d" % (int(time.time()), _files_written[0])
+        os.rename(os.path.join(run_dir, name), os.path.join(run_dir, ordered))
 
 
 def write_histograms(logdir, run, arrays_by_tag, steps=None, **kwargs):
