@@ -57,6 +57,8 @@ export function createData({ store, api, win }) {
   const histograms = createLru(HISTOGRAM_CACHE_SIZE);
   const inflight = new Map(); // run -> {key, promise}
   const bases = new Map(); // run -> {key, model} of its default document (select.modelKey)
+  const newest = new Map(); // run -> seq of its latest diagnosis request
+  let seq = 0;
   let pending = 0;
   let timer = null;
   let fastTimer = null;
@@ -131,8 +133,11 @@ export function createData({ store, api, win }) {
       }
       const running = inflight.get(name);
       if (running && (running.key === key || adoptable(running, state))) {
-        // the prefetch's document, keyed now that the listing is in; its failure is this caller's to keep
+        // the prefetch's document, keyed now that the listing is in; its failure is this caller's to keep. Only the
+        // first listing adopts it: a later one (a poll that saw new steps) asks again.
+        running.adopted = true;
         return running.promise.then((loaded) => {
+          if (running.seq !== newest.get(name)) return; // a newer request for this run answers instead
           if (loaded) putModel(name, rekey(name, loaded, key));
           else if (keepErrors && running.failed) putModel(name, { key, error: running.failed });
         });
@@ -141,14 +146,17 @@ export function createData({ store, api, win }) {
         putModel(name, rekey(name, have, key));
         return null;
       }
-      const entry = { key, promise: null, failed: null, provisional: !state.runs.length };
+      const entry = { key, promise: null, failed: null, provisional: !state.runs.length, adopted: false, seq: ++seq };
+      newest.set(name, entry.seq);
       const promise = tracked(load(name, state)).then(
         (loaded) => {
+          if (entry.seq !== newest.get(name)) return null; // superseded: an older answer must not replace a newer one
           const kept = entry.provisional ? { ...loaded, provisional: true } : loaded;
           putModel(name, kept);
           return kept;
         },
         (error) => {
+          if (entry.seq !== newest.get(name)) return null;
           entry.failed = error;
           if (keepErrors) putModel(name, { key, error });
           return null;
@@ -164,7 +172,7 @@ export function createData({ store, api, win }) {
 
   /** A document requested before the listing (no step range) stands for the listing's default document. */
   function adoptable(entry, state) {
-    return Boolean(entry.provisional) && rangeParams(state).start_step === undefined;
+    return Boolean(entry.provisional) && !entry.adopted && rangeParams(state).start_step === undefined;
   }
 
   function rekey(name, entry, key) {

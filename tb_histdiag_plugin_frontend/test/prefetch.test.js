@@ -80,3 +80,35 @@ test('without a run in the URL nothing is requested before the listing', async (
   assert.equal(store.get().run, 'a');
   assert.deepEqual(api.calls, ['a']);
 });
+
+test('a poll that sees new steps while the prefetch is still out asks again, and the older answer does not win', async () => {
+  let step = 9;
+  const answers = [];
+  const api = {
+    calls: [],
+    runs: async () => ({ runs: [{ ...listed('r'), last_step: step }] }),
+    settings: async () => ({ settings: [] }),
+    diagnostics(run) {
+      this.calls.push(run);
+      const n = this.calls.length;
+      return new Promise((resolve) => answers.push(() => resolve({ run, layers: [], series: [], markers: [], n })));
+    },
+    histogram: async () => ({ buckets: [] }),
+  };
+  const { store, actions } = setup('run=r', api);
+  const first = actions.refresh();
+  await tick();
+  assert.deepEqual(api.calls, ['r']); // the prefetch, unanswered
+  step = 11; // new data: the poll's listing has moved on
+  const poll = actions.refresh({ quiet: true });
+  await tick();
+  assert.deepEqual(api.calls, ['r', 'r']); // the prefetch stands for the first listing only
+  answers[1]();
+  await poll;
+  answers[0]();
+  await first;
+  await tick();
+  const entry = store.get().models.get('r');
+  assert.equal(entry.key, modelKey(store.get(), 'r'));
+  assert.equal(entry.model.doc.n, 2);
+});
