@@ -23,6 +23,10 @@ from tb_histdiag_plugin.result import SEVERITY_RANK
 
 pytestmark = pytest.mark.slow
 
+# Epochs of the Keras trainings: each logs once per epoch.
+CNN_EPOCHS = 8
+TANH_EPOCHS = 10
+
 # run -> its layers with weights the diagnosis must find, in depth order, and whether it logs gradients.
 HEALTHY = {
     "torch_sgd_momentum": (["0", "2", "4"], True),
@@ -125,7 +129,7 @@ def train_keras(logdir, broken):
     ])
     cnn.compile("adam", "binary_crossentropy")
     run = os.path.join(logdir, "keras_cnn" + suffix)
-    cnn.fit(x, y, epochs=15, batch_size=64, verbose=0, callbacks=[
+    cnn.fit(x, y, epochs=CNN_EPOCHS, batch_size=64, verbose=0, callbacks=[
         keras.callbacks.TensorBoard(run, histogram_freq=1),
         GradientHistograms(run, sample_batch=(x[:128], y[:128]))])
 
@@ -137,7 +141,7 @@ def train_keras(logdir, broken):
     mlp = keras.Sequential([keras.Input((20,)), keras.layers.Dense(64, activation="tanh", kernel_initializer=init),
                             keras.layers.Dense(64, activation="tanh", kernel_initializer=init), keras.layers.Dense(1)])
     mlp.compile(keras.optimizers.SGD(0.01), "mse")
-    mlp.fit(x, y, epochs=20, batch_size=32, verbose=0,
+    mlp.fit(x, y, epochs=TANH_EPOCHS, batch_size=32, verbose=0,
             callbacks=[GradientHistograms(os.path.join(logdir, "keras_tanh" + suffix),
                                           sample_batch=(x[:128], y[:128]))])
 
