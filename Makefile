@@ -37,9 +37,11 @@ frontend-check: frontend
 
 # Every test, on every core: one worker per core, each test file (and all of tests/e2e) on one
 # worker, longest first (tests/conftest.py).  `PYTEST_ARGS=-n0 make test` runs them in one process.
+# Bytecode is cached even where the machine sets PYTHONDONTWRITEBYTECODE: a module that precompile.py
+# missed is then compiled once, not in every process (servers, workers, kernels) that imports it.
 PYTEST_ARGS ?= -n auto --dist loadfile
 test: setup chromium frontend-check
-	$(PY) -m pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest $(PYTEST_ARGS)
 
 demo:
 	$(MAKE) setup

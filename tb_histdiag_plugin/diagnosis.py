@@ -41,7 +41,6 @@ def series_text(entries):
     return json.dumps(docs, separators=(",", ":"), allow_nan=False)
 
 
-_NO_DEPTH = 1 << 30  # sorts tags of no layer after every layer
 _SERIES_VIEW_FIELDS = {f.name for f in dataclasses.fields(rules.SeriesView)}
 
 
@@ -63,7 +62,7 @@ class RunAnalysis:
         depth = {layer["name"]: layer["depth"] for layer in layers}
         self.views = []
         self.infos = {}
-        tags = sorted(series, key=lambda t: (depth.get(tag_infos[t].layer, _NO_DEPTH), t))
+        tags = sorted(series, key=lambda t: (depth.get(tag_infos[t].layer, layers_mod.NO_DEPTH), t))
         if tag_stats is None:
             tag_stats = {}
             for group in parallel.stat_groups(series):

@@ -9,13 +9,12 @@ break lines or send terminal escapes), HTML markup in the table.
 import html
 import re
 
+from tb_histdiag_plugin.layers import NO_DEPTH
 from tb_histdiag_plugin.plots import run_colors
 from tb_histdiag_plugin.severity import SEVERITY_COLORS, SEVERITY_RANK, counts
 
 _ICON = {"critical": "CRITICAL", "warning": "WARNING ", "info": "info    "}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# Sorts markers of tags outside every layer after the layers' markers.
-_NO_DEPTH = float("inf")
 
 
 def inferred_from(marker):
@@ -94,7 +93,7 @@ def markers_html(result):
             continue
         depth = {layer["name"]: layer["depth"] for layer in doc["layers"]}
         ordered = sorted(doc["markers"], key=lambda m: (-SEVERITY_RANK[m["severity"]],
-                                                        depth.get(m["layer"], _NO_DEPTH), m["kind"], m["tag"]))
+                                                        depth.get(m["layer"], NO_DEPTH), m["kind"], m["tag"]))
         out.append('<table class="histdiag-t"><thead><tr><th>severity</th><th>kind</th><th>layer</th><th>tag</th>'
                    "<th>steps</th><th>evidence</th></tr></thead><tbody>")
         for m in ordered:

@@ -10,6 +10,7 @@ import dataclasses
 
 import numpy as np
 
+from tb_histdiag_plugin.layers import NO_DEPTH
 from tb_histdiag_plugin.severity import SEVERITY_RANK
 
 # A condition must hold on this many logged steps in a row to make a marker
@@ -20,7 +21,6 @@ MIN_SPAN = 2
 # finding, not many.
 MAX_GAP = 2
 # Sort position of markers and series that belong to no layer: after every layer.
-NO_DEPTH = 1 << 30
 # Parameter names that belong to a normalisation layer (scale, shift and running
 # statistics): trained towards what the data need, not initialised symmetric
 # around zero, so growth/shrink/centring rules do not judge them.  Used only

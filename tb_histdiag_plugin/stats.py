@@ -43,8 +43,6 @@ _W1_LEVELS = (np.arange(64) + 0.5) / 64.0
 # A row narrower than this share of the step's range holds a single value at
 # the stored resolution (e.g. PyTorch's [0, 1e-12) bucket).
 _POINT_WIDTH = 1e-9
-# TF1's sentinel bucket limits are +-DBL_MAX; anything this large is a sentinel.
-_SENTINEL = 1e300
 
 
 def segments(buckets, n_rows):
