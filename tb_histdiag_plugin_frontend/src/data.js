@@ -136,6 +136,7 @@ export function createData({ store, api, win }) {
         // the prefetch's document, keyed now that the listing is in; its failure is this caller's to keep. Only the
         // first listing adopts it: a later one (a poll that saw new steps) asks again.
         running.adopted = true;
+        running.key = key; // a later listing with the same key joins it
         return running.promise.then((loaded) => {
           if (running.seq !== newest.get(name)) return; // a newer request for this run answers instead
           if (loaded) putModel(name, rekey(name, loaded, key));

@@ -112,3 +112,27 @@ test('a poll that sees new steps while the prefetch is still out asks again, and
   assert.equal(entry.key, modelKey(store.get(), 'r'));
   assert.equal(entry.model.doc.n, 2);
 });
+
+test('a poll whose listing has not moved while the prefetch is still out joins it: one request', async () => {
+  const answers = [];
+  const api = {
+    calls: [],
+    runs: async () => ({ runs: [listed('r')] }),
+    settings: async () => ({ settings: [] }),
+    diagnostics(run) {
+      this.calls.push(run);
+      return new Promise((resolve) => answers.push(() => resolve({ run, layers: [], series: [], markers: [] })));
+    },
+    histogram: async () => ({ buckets: [] }),
+  };
+  const { store, actions } = setup('run=r', api);
+  const first = actions.refresh();
+  await tick();
+  const poll = actions.refresh({ quiet: true });
+  await tick();
+  assert.deepEqual(api.calls, ['r']);
+  answers[0]();
+  await Promise.all([first, poll]);
+  assert.equal(store.get().models.get('r').key, modelKey(store.get(), 'r'));
+  assert.equal(store.get().phase, 'ready');
+});
