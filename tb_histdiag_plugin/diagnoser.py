@@ -112,7 +112,7 @@ class Diagnoser:
                 with self._lock:
                     self._summaries[key] = (fingerprint, None, "%s: %s" % (type(e).__name__, e))
                 raise
-            result.pool = self._pool  # serialises its documents in parts (RunAnalysis._series_text)
+            result.pool = self._pool
             with self._lock:
                 self.computations += 1
                 self._cache.put(key, fingerprint, result)
@@ -180,7 +180,7 @@ class Diagnoser:
             if fresh and known[2] is not None:
                 row.update(status="error", error=known[2])
             elif not fresh:
-                row["status"] = "pending"
+                row["status"] = "pending"  # the previous analysis' summary says "done"
                 if start:
                     self._start(ctx, experiment_id, run, tags)
             out.append(row)

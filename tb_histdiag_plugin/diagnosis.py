@@ -58,6 +58,8 @@ class RunAnalysis:
 
     def __init__(self, run, series, tag_infos, layers, tag_stats=None):
         self.run = run
+        # Worker processes that serialise its documents in parts (set by ``diagnoser.Diagnoser``; not pickled).
+        self.pool = None
         self.layers = layers
         depth = {layer["name"]: layer["depth"] for layer in layers}
         self.views = []
@@ -93,7 +95,7 @@ class RunAnalysis:
     def __getstate__(self):  # picklable, for worker processes (loading.analyse_logdir)
         state = dict(self.__dict__)
         del state["_json_lock"]
-        state.pop("pool", None)
+        state["pool"] = None
         return state
 
     def __setstate__(self, state):
@@ -135,7 +137,7 @@ class RunAnalysis:
         """The ``series`` JSON array; with worker processes (``parallel.ComputePool``,
         set by ``Diagnoser``) each serialises a part of the series, same text."""
         entries = self._series_entries(kept)
-        pool = getattr(self, "pool", None)
+        pool = self.pool
         parts = pool.processes if pool is not None and not pool.broken else 1
         if parts < 2 or len(entries) < 2:
             return series_text(entries)

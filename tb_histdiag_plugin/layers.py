@@ -28,6 +28,7 @@ _NUMBER_RE = re.compile(r"(\d+)")
 # The depth of a tag in no layer, or of a layer not in a run: sorts after every layer.
 NO_DEPTH = 1 << 30
 
+
 def _natural_key(name):
     return [int(part) if part.isdigit() else part for part in _NUMBER_RE.split(name)]
 

@@ -20,7 +20,6 @@ MIN_SPAN = 2
 # not hold are one marker: a condition flickering around its threshold is one
 # finding, not many.
 MAX_GAP = 2
-# Sort position of markers and series that belong to no layer: after every layer.
 # Parameter names that belong to a normalisation layer (scale, shift and running
 # statistics): trained towards what the data need, not initialised symmetric
 # around zero, so growth/shrink/centring rules do not judge them.  Used only

@@ -1,12 +1,12 @@
 """Byte-compile the modules that the tests, the demo and TensorBoard import.
 
-``make setup`` installs with ``pip install --no-compile``: compiling every file
-of TensorFlow and torch took about 50 of the 98 s that setup took on a 2-core
-machine, and the tests import a small part of them.  This script imports that
+``make setup`` installs with ``pip install --no-compile``: on a 2-core machine
+pip took 113 s with byte-compiling every file of TensorFlow and torch and 53 s
+without, and the tests import a small part of them.  This script imports that
 part instead, in two processes at once, with bytecode writing on (this machine
-sets PYTHONDONTWRITEBYTECODE, so no test process would ever write it), which
-took about 20 s.  A module missed here is compiled, not cached, by each
-process that imports it: slower, never wrong.
+sets PYTHONDONTWRITEBYTECODE), which took 14-21 s.  A module missed here is
+compiled by the first test process that imports it (``make test`` lets the
+tests write bytecode): slower, never wrong.
 
 Usage: ``python tests/precompile.py`` with the venv's python.
 """

@@ -9,6 +9,7 @@ writers built on TensorBoard's own numpy writer (no TensorFlow needed).
 ``bench/`` do the same to ``import support``.
 """
 
+import itertools
 import json
 import os
 import socket
@@ -218,7 +219,7 @@ def write_frames(logdir, run, frames, wall_time=1.7e9, buckets=30):
     _sort_last(run_dir, before)
 
 
-_files_written = [0]
+_file_numbers = itertools.count(1)
 
 
 def _sort_last(run_dir, before):
@@ -230,8 +231,7 @@ def _sort_last(run_dir, before):
     read late or never (a test appending steps then flakes).
     """
     for name in sorted(set(os.listdir(run_dir)) - before):
-        _files_written[0] += 1
-        ordered = "events.out.tfevents.%010d.histdiag-test.%08d" % (int(time.time()), _files_written[0])
+        ordered = "events.out.tfevents.%010d.histdiag-test.%08d" % (int(time.time()), next(_file_numbers))
         os.rename(os.path.join(run_dir, name), os.path.join(run_dir, ordered))
 
 

@@ -1,7 +1,7 @@
 // The charts under the overview (flow, learning flow, heatmap) cost the most to draw: their first drawing waits for
 // the overview's paint, so the tab shows the table first (app.js wires it in; README, speed).
 
-/** The charts under the overview: their first drawing waits until the overview is painted (they cost the most). */
+/** Those charts' names in app.js's VIEWS. */
 export const DRAWN_AFTER_OVERVIEW = new Set(['flow', 'learning', 'heatmap']);
 
 /**

@@ -15,8 +15,8 @@ def tab_class():
     return module.Tab
 
 
-# A run shown with every chart drawn: the charts under the overview draw after it is painted (src/app.js
-# deferFirstDraw), the root's data-charts says when.
+# A run shown with every chart drawn: the charts under the overview draw after it is painted (src/firstdraw.js,
+# wired in src/app.js), the root's data-charts says when.
 READY = "#histdiag[data-state=ready]:not([data-charts=pending])"
 
 PAINTED_PIXELS = """(sel) => {
