@@ -132,11 +132,13 @@ export function createData({ store, api, win }) {
         return null;
       }
       const running = inflight.get(name);
-      if (running && (running.key === key || adoptable(running, state))) {
+      if (running && running.key === key) return running.promise; // the same request, already out: join it
+      if (running && adoptable(running, state)) {
         // the prefetch's document, keyed now that the listing is in; its failure is this caller's to keep. Only the
-        // first listing adopts it: a later one (a poll that saw new steps) asks again.
+        // first listing adopts it, and gives it its key (a later listing with the same key joins it above); one
+        // that saw new steps asks again.
         running.adopted = true;
-        running.key = key; // a later listing with the same key joins it
+        running.key = key;
         return running.promise.then((loaded) => {
           if (running.seq !== newest.get(name)) return; // a newer request for this run answers instead
           if (loaded) putModel(name, rekey(name, loaded, key));

@@ -136,3 +136,31 @@ test('a poll whose listing has not moved while the prefetch is still out joins i
   assert.equal(store.get().models.get('r').key, modelKey(store.get(), 'r'));
   assert.equal(store.get().phase, 'ready');
 });
+
+test('joining a step range request in flight leaves the default document kept: clearing the range asks nothing', async () => {
+  const answers = [];
+  const api = {
+    calls: [],
+    runs: async () => ({ runs: [listed('r')] }),
+    settings: async () => ({ settings: [] }),
+    diagnostics(run, params) {
+      this.calls.push(params && params.start_step ? 'range' : 'default');
+      return new Promise((resolve) => answers.push(() => resolve({ run, layers: [], series: [], markers: [] })));
+    },
+    histogram: async () => ({ buckets: [] }),
+  };
+  const { store, actions } = setup('run=r', api);
+  const first = actions.refresh();
+  await tick();
+  answers[0]();
+  await first;
+  const ranged = actions.setStepRange(2, 5);
+  const again = actions.applyHashState({ ...store.get() }); // the hash sync asks for the same ranged document
+  await tick();
+  assert.deepEqual(api.calls, ['default', 'range']);
+  answers[1]();
+  await Promise.all([ranged, again]);
+  await actions.clearStepRange();
+  assert.deepEqual(api.calls, ['default', 'range']);
+  assert.equal(store.get().models.get('r').key, modelKey(store.get(), 'r'));
+});
