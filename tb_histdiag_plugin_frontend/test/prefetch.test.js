@@ -81,28 +81,39 @@ test('without a run in the URL nothing is requested before the listing', async (
   assert.deepEqual(api.calls, ['a']);
 });
 
-test('a poll that sees new steps while the prefetch is still out asks again, and the older answer does not win', async () => {
-  let step = 9;
+/**
+ * An api whose /runs lists run r at lastStep() and whose diagnostics answer when answers[i]() is called; calls records
+ * 'default' or 'range' per request, and each document carries its request's number n.
+ */
+function answeredByHand(lastStep = () => 9) {
   const answers = [];
-  const api = {
-    calls: [],
-    runs: async () => ({ runs: [{ ...listed('r'), last_step: step }] }),
+  const calls = [];
+  return {
+    answers,
+    calls,
+    runs: async () => ({ runs: [{ ...listed('r'), last_step: lastStep() }] }),
     settings: async () => ({ settings: [] }),
-    diagnostics(run) {
-      this.calls.push(run);
-      const n = this.calls.length;
+    diagnostics(run, params) {
+      calls.push(params && params.start_step ? 'range' : 'default');
+      const n = calls.length;
       return new Promise((resolve) => answers.push(() => resolve({ run, layers: [], series: [], markers: [], n })));
     },
     histogram: async () => ({ buckets: [] }),
   };
+}
+
+test('a poll that sees new steps while the prefetch is still out asks again, and the older answer does not win', async () => {
+  let step = 9;
+  const api = answeredByHand(() => step);
+  const { answers } = api;
   const { store, actions } = setup('run=r', api);
   const first = actions.refresh();
   await tick();
-  assert.deepEqual(api.calls, ['r']); // the prefetch, unanswered
+  assert.deepEqual(api.calls, ['default']); // the prefetch, unanswered
   step = 11; // new data: the poll's listing has moved on
   const poll = actions.refresh({ quiet: true });
   await tick();
-  assert.deepEqual(api.calls, ['r', 'r']); // the prefetch stands for the first listing only
+  assert.deepEqual(api.calls, ['default', 'default']); // the prefetch stands for the first listing only
   answers[1]();
   await poll;
   answers[0]();
@@ -114,23 +125,14 @@ test('a poll that sees new steps while the prefetch is still out asks again, and
 });
 
 test('a poll whose listing has not moved while the prefetch is still out joins it: one request', async () => {
-  const answers = [];
-  const api = {
-    calls: [],
-    runs: async () => ({ runs: [listed('r')] }),
-    settings: async () => ({ settings: [] }),
-    diagnostics(run) {
-      this.calls.push(run);
-      return new Promise((resolve) => answers.push(() => resolve({ run, layers: [], series: [], markers: [] })));
-    },
-    histogram: async () => ({ buckets: [] }),
-  };
+  const api = answeredByHand();
+  const { answers } = api;
   const { store, actions } = setup('run=r', api);
   const first = actions.refresh();
   await tick();
   const poll = actions.refresh({ quiet: true });
   await tick();
-  assert.deepEqual(api.calls, ['r']);
+  assert.deepEqual(api.calls, ['default']);
   answers[0]();
   await Promise.all([first, poll]);
   assert.equal(store.get().models.get('r').key, modelKey(store.get(), 'r'));
@@ -138,17 +140,8 @@ test('a poll whose listing has not moved while the prefetch is still out joins i
 });
 
 test('joining a step range request in flight leaves the default document kept: clearing the range asks nothing', async () => {
-  const answers = [];
-  const api = {
-    calls: [],
-    runs: async () => ({ runs: [listed('r')] }),
-    settings: async () => ({ settings: [] }),
-    diagnostics(run, params) {
-      this.calls.push(params && params.start_step ? 'range' : 'default');
-      return new Promise((resolve) => answers.push(() => resolve({ run, layers: [], series: [], markers: [] })));
-    },
-    histogram: async () => ({ buckets: [] }),
-  };
+  const api = answeredByHand();
+  const { answers } = api;
   const { store, actions } = setup('run=r', api);
   const first = actions.refresh();
   await tick();
