@@ -32,7 +32,7 @@ setuptools.setup(
     long_description=LONG_DESCRIPTION,
     long_description_content_type="text/markdown",
     python_requires=">=3.9",
-    packages=["tb_histdiag_plugin"],
+    packages=setuptools.find_packages(include=["tb_histdiag_plugin", "tb_histdiag_plugin.*"]),
     package_data={"tb_histdiag_plugin": ["static/*.js", "http_api.md"]},
     install_requires=["tensorboard>=2.12", "numpy>=1.22", "werkzeug>=2"],
     extras_require={"test": TEST, "demo": DEMO, "notebook": NOTEBOOK},

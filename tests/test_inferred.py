@@ -4,7 +4,7 @@ Keras' stock ``TensorBoard(histogram_freq=1)`` callback writes weights and
 biases only (no gradients since TF 2.0), and PyTorch users log
 ``named_parameters()`` with ``SummaryWriter.add_histogram``.  From such logs the
 rules infer ``vanishing_gradient`` (weights that stop moving towards the input
-while the output side moves; see ``tb_histdiag_plugin/rules_weights.py``).  Each
+while the output side moves; see ``tb_histdiag_plugin/rules/weights.py``).  Each
 pathology has healthy twins that must not alarm: the same network trained with
 Adam, a ReLU network with He initialisation, and a frozen middle layer (which is
 ``stagnant_weights``, not vanishing).  What the networks really did is measured

@@ -28,7 +28,7 @@ def test_settings_module_is_the_one_rules_re_exports():
 
 
 def test_peer_medians_leave_each_row_out():
-    from tb_histdiag_plugin.rules_base import peer_medians
+    from tb_histdiag_plugin.rules.base import peer_medians
 
     m = np.array([[1.0, np.nan, 5.0],
                   [2.0, 4.0, np.nan],

@@ -1,5 +1,5 @@
 """The rules that read activation histograms: dead units and saturation
-(``tb_histdiag_plugin/rules_activations.py``).
+(``tb_histdiag_plugin/rules/activations.py``).
 
 Every test states the statistics a run would have and the exact markers
 expected: just below a threshold nothing (or the lower tier), at and just above

@@ -1,5 +1,5 @@
 """The rules that read gradient histograms: vanishing and exploding gradients, non-finite
-values, dead units from bias gradients (``tb_histdiag_plugin/rules_gradients.py``).
+values, dead units from bias gradients (``tb_histdiag_plugin/rules/gradients.py``).
 
 Every test states the statistics a run would have and the exact markers
 expected: just below a threshold nothing (or the lower tier), at and just above

@@ -1,5 +1,5 @@
 """The rules that read weight histograms: stagnant weights, weight norm trends, off-centre
-weights and clipped values (``tb_histdiag_plugin/rules_weights.py``).
+weights and clipped values (``tb_histdiag_plugin/rules/weights.py``).
 
 Every test states the statistics a run would have and the exact markers
 expected: just below a threshold nothing (or the lower tier), at and just above

@@ -1,6 +1,6 @@
 """Rules read from weight (and bias) histograms: what the parameters themselves did.
 
-Pure functions ``rule(run, settings) -> [marker]`` (see ``rules_base.py``).
+Pure functions ``rule(run, settings) -> [marker]`` (see ``rules/base.py``).
 Normalisation parameters (``SeriesView.is_norm``: gamma, beta, running
 statistics) are trained towards what the data need rather than initialised
 symmetric around zero, so the growth, shrink and centring rules skip them.
@@ -8,7 +8,7 @@ symmetric around zero, so the growth, shrink and centring rules skip them.
 
 import numpy as np
 
-from tb_histdiag_plugin.rules_base import (
+from tb_histdiag_plugin.rules.base import (
     SMALL_INIT_SHARE, aligned, fmt, grade, initial_rms, marker, ordinal_share, peer_medians, runs_of,
     small_init_floor, span_markers, spans)
 
@@ -57,7 +57,7 @@ def stagnant_weights(run, settings, skip=()):
     learning: critical.  Steps where the whole run pauses between updates
     (``paused_steps``: gradient accumulation) are left out of both readings.
     Layers in ``skip`` (explained by an inferred vanishing gradient,
-    ``rules_inferred.py``) get no marker here.
+    ``rules/inferred.py``) get no marker here.
     """
     names, steps, change, still_at, bias_moves, observed = _stillness(run, settings)
     if not names:
@@ -195,7 +195,7 @@ def weight_growth(run, settings):
     """Weight norms growing steadily without bound.
 
     A layer initialised far smaller than the others has its growth measured
-    from ``SMALL_INIT_SHARE`` of their initial scale (``rules_base.py``):
+    from ``SMALL_INIT_SHARE`` of their initial scale (``rules/base.py``):
     catching up with them is no growth without bound.
     """
     initial = {s.tag: initial_rms(s) for s in run.series if _judged(s)}

@@ -11,7 +11,7 @@ runs do, weights only: ``weights_only_sigmoid`` through Keras' stock
 
 import os
 
-from tb_histdiag_plugin.demo_data import regression_data, size
+from tb_histdiag_plugin.demo.data import regression_data, size
 
 
 def _keras():

@@ -1,12 +1,12 @@
 """Rules read from gradient histograms: vanishing, exploding, dead units from bias gradients.
 
-Pure functions ``rule(run, settings) -> [marker]`` (see ``rules_base.py``);
+Pure functions ``rule(run, settings) -> [marker]`` (see ``rules/base.py``);
 every marker here has ``evidence_from: "gradients"``.
 """
 
 import numpy as np
 
-from tb_histdiag_plugin.rules_base import aligned, fmt, grade, marker, peer_medians, runs_of, span_markers, spans
+from tb_histdiag_plugin.rules.base import aligned, fmt, grade, marker, peer_medians, runs_of, span_markers, spans
 
 SOURCE = "gradients"
 # A gradient whose zero share is at least this is zero everywhere at the stored
@@ -167,7 +167,7 @@ def dead_units_from_gradients(run, settings):
     batch size 1, about half of a healthy ReLU layer's units are), so the share
     must hold ``dead_gradient_steps`` logged steps in a row.  Read only when
     the run logs no activations (``dead_units`` in
-    ``rules_activations.py`` reads those directly).
+    ``rules/activations.py`` reads those directly).
     """
     if run.has_role("activation"):
         return []

@@ -2,8 +2,8 @@
 
 A rule is a pure function ``rule(run, settings) -> [marker]`` over a
 ``RunView`` (per-series statistics arrays of one run, plus its layers in depth
-order); the rules live in ``rules_gradients.py``, ``rules_activations.py``,
-``rules_weights.py`` and ``rules_inferred.py``, and ``rules.py`` runs them all.
+order); the rules live in ``rules/gradients.py``, ``rules/activations.py``,
+``rules/weights.py`` and ``rules/inferred.py``, and ``rules/__init__.py`` runs them all.
 """
 
 import dataclasses

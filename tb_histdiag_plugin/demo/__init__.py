@@ -7,8 +7,8 @@ the Keras callback (``tb_histdiag_plugin.keras.GradientHistograms``), the
 PyTorch helper (``tb_histdiag_plugin.torch.HistogramLogger`` with
 ``torch.utils.tensorboard`` or tensorboardX), or, weights only, as most logs on
 disk are: Keras' stock ``TensorBoard(histogram_freq=1)`` callback and a
-``GradientTape`` loop writing ``layer_{i}_weights`` (``demo_keras.py``,
-``demo_torch.py``).
+``GradientTape`` loop writing ``layer_{i}_weights`` (``demo/keras_runs.py``,
+``demo/torch_runs.py``).
 
 A run that finished writes a ``.done`` file last; a later call skips finished
 runs (so a second ``make demo`` starts in seconds) and rewrites unfinished ones.
@@ -22,17 +22,9 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import time
 
-if __name__ == "__main__":
-    # Run as a script (python tb_histdiag_plugin/demo.py), this directory would
-    # come first on sys.path and its keras.py / torch.py would shadow the real
-    # packages; ``python -m tb_histdiag_plugin.demo`` is the documented way.
-    _here = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
-
-from tb_histdiag_plugin import demo_keras, demo_torch  # noqa: E402
+from tb_histdiag_plugin.demo import keras_runs as demo_keras, torch_runs as demo_torch
 
 RUNS = {
     "healthy": {
@@ -221,6 +213,3 @@ def main(argv=None):
     print("tb-histdiag demo: logs in %s (%.1f s)" % (args.logdir, time.time() - start), flush=True)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tb_histdiag_plugin.rules_base import SMALL_INIT_SHARE, aligned, fmt, initial_rms, small_init_floor, span_markers
-from tb_histdiag_plugin.rules_weights import paused_steps
+from tb_histdiag_plugin.rules.base import SMALL_INIT_SHARE, aligned, fmt, initial_rms, small_init_floor, span_markers
+from tb_histdiag_plugin.rules.weights import paused_steps
 
 SOURCE = "weights"
 MOST = "warning"

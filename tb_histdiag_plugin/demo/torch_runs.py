@@ -3,7 +3,7 @@ through ``torch.utils.tensorboard`` or tensorboardX."""
 
 import numpy as np
 
-from tb_histdiag_plugin.demo_data import regression_data, size
+from tb_histdiag_plugin.demo.data import regression_data, size
 
 
 def _torch():

@@ -1,7 +1,7 @@
 """Health rules: statistics arrays in, markers out.
 
 Each rule is a pure function ``rule(run, settings) -> [marker]`` over a
-``RunView`` (``rules_base.py``): the per-series statistics arrays of one run
+``RunView`` (``rules/base.py``): the per-series statistics arrays of one run
 plus its layers.  Thresholds are named settings (``settings.py``) whose
 defaults come from published practice, and the few fixed constants sit named,
 with their reasons, beside the rules that use them.  The guiding rule: a healthy
@@ -10,17 +10,17 @@ more trust than a missed ``info``.  Conditions must hold on at least two
 consecutive logged steps (or on every step of a series that has fewer), and a
 condition over consecutive steps is one marker with ``first_step``/``last_step``.
 
-Where the rules live, by what they read: ``rules_gradients.py`` (gradient
-histograms), ``rules_activations.py`` (activations), ``rules_weights.py``
-(weights and biases), ``rules_inferred.py`` (gradient problems inferred from
+Where the rules live, by what they read: ``rules/gradients.py`` (gradient
+histograms), ``rules/activations.py`` (activations), ``rules/weights.py``
+(weights and biases), ``rules/inferred.py`` (gradient problems inferred from
 weights when no gradients are logged).  Every marker says where its evidence
 came from (``evidence_from``).
 """
 
 import numpy as np
 
-from tb_histdiag_plugin import rules_activations, rules_gradients, rules_inferred, rules_weights
-from tb_histdiag_plugin.rules_base import RunView, SeriesView, fmt, marker, sort_key, spans  # noqa: F401 (re-exported)
+from tb_histdiag_plugin.rules import activations as rules_activations, gradients as rules_gradients, inferred as rules_inferred, weights as rules_weights
+from tb_histdiag_plugin.rules.base import RunView, SeriesView, fmt, marker, sort_key, spans  # noqa: F401 (re-exported)
 from tb_histdiag_plugin.settings import DEFAULTS, SETTINGS, Setting, SettingError, parse_settings  # noqa: F401
 
 
@@ -57,7 +57,7 @@ def non_finite(run, settings):
 
 
 def stagnant_weights(run, settings):
-    """``rules_weights.stagnant_weights``, leaving out layers an inferred vanishing gradient explains."""
+    """``weights.stagnant_weights``, leaving out layers an inferred vanishing gradient explains."""
     group = rules_inferred.vanishing_groups(run, settings)
     explained = set(group.names[:group.k]) if group else set()
     return rules_weights.stagnant_weights(run, settings, skip=explained)

@@ -1,12 +1,12 @@
 """Rules read from activation histograms: dead units and saturation.
 
-Pure functions ``rule(run, settings) -> [marker]`` (see ``rules_base.py``);
+Pure functions ``rule(run, settings) -> [marker]`` (see ``rules/base.py``);
 every marker here has ``evidence_from: "activations"``.
 """
 
 import numpy as np
 
-from tb_histdiag_plugin.rules_base import fmt, grade, span_markers
+from tb_histdiag_plugin.rules.base import fmt, grade, span_markers
 from tb_histdiag_plugin.stats import PERCENTILES
 
 SOURCE = "activations"
