@@ -54,6 +54,21 @@ export const MARKER_INFO = Object.freeze({
     advice: 'Many values pile up exactly at the minimum or maximum: clipping or a weight constraint is at work. ' +
       'Check that the clip range or max-norm constraint is not too tight.',
   },
+  not_learning: {
+    title: 'Not learning',
+    advice: 'The training loss does not fall (or sits at chance). Check that the labels match the inputs and the ' +
+      'loss fits the output layer, try a larger learning rate, and look for frozen, dead or saturated layers below.',
+  },
+  loss_diverging: {
+    title: 'Loss diverging',
+    advice: 'The loss climbs far above its best value or turns NaN/Inf. Lower the learning rate (or shorten its ' +
+      'warm-up), clip gradients, and look at the first layer that went wrong in the timeline.',
+  },
+  oscillating_loss: {
+    title: 'Oscillating loss',
+    advice: 'The loss swings up and down at most steps. Lower the learning rate, raise the batch size, or add ' +
+      'momentum / a learning-rate schedule.',
+  },
 });
 
 export function markerTitle(kind) {

@@ -1,13 +1,15 @@
-// Run colours, as TensorBoard assigns them: its palette, cycled in the order of the run list.
+// Run colours, as TensorBoard assigns them: its palette, cycled in the order of the run list (natural order).
+
+import { naturalCompare } from './natsort.js';
 
 export const RUN_PALETTE = Object.freeze(['#ff7043', '#0077bb', '#cc3311', '#33bbee', '#ee3377', '#009988', '#bbbbbb']);
 
 /**
- * Map run name -> colour. Colours depend on the position in the full, sorted run list (not on the selection), so
+ * Map run name -> colour. Colours depend on the position in the full run list in natural order (runList.js) (not on the selection), so
  * a run keeps its colour while others are selected or deselected.
  */
 export function assignRunColors(runNames) {
-  const sorted = [...new Set(runNames)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const sorted = [...new Set(runNames)].sort(naturalCompare);
   const out = new Map();
   sorted.forEach((name, i) => out.set(name, RUN_PALETTE[i % RUN_PALETTE.length]));
   return out;

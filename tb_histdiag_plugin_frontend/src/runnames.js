@@ -1,18 +1,41 @@
 // Run names in a sweep: the part that differs between runs, key=value pieces as columns, TensorBoard's regex filter.
 // Pure functions (no DOM); tested in test/runnames.test.js.
 
+import { naturalCompare } from './natsort.js';
+
 // Separators that always end a piece of a run name (paths, lists).
 const MAJOR = /[\/\\,;|\s]/;
 // Separators that end a piece only outside key=value pieces (`run_2024-01-01_lr0.1`, but not `learning_rate=0.1`).
 const MINOR = /[_\-]/;
 const ELLIPSIS = '…';
 
+const SPACE = /\s/;
+
+/**
+ * Is the whitespace at i beside an `=` (across other whitespace)? `lr = 0.01`, as PyTorch's SummaryWriter(comment=…)
+ * names runs, is one key=value piece: that whitespace joins, it does not separate.
+ */
+function besideEquals(name, i) {
+  let a = i;
+  while (a > 0 && SPACE.test(name[a - 1])) a--;
+  if (a > 0 && name[a - 1] === '=') return true;
+  let b = i;
+  while (b < name.length && SPACE.test(name[b])) b++;
+  return name[b] === '=';
+}
+
+/** Is the character at i a major separator (whitespace beside an `=` is not)? */
+function isMajor(name, i) {
+  const c = name[i];
+  return MAJOR.test(c) && !(SPACE.test(c) && besideEquals(name, i));
+}
+
 /** The major piece of `name` around index i (between major separators). */
 function pieceAround(name, i) {
   let a = i;
-  while (a > 0 && !MAJOR.test(name[a - 1])) a--;
+  while (a > 0 && !isMajor(name, a - 1)) a--;
   let b = i;
-  while (b < name.length && !MAJOR.test(name[b])) b++;
+  while (b < name.length && !isMajor(name, b)) b++;
   return name.slice(a, b);
 }
 
@@ -20,7 +43,7 @@ function pieceAround(name, i) {
 function isSeparator(name, i) {
   const c = name[i];
   if (c === undefined) return false;
-  if (MAJOR.test(c)) return true;
+  if (isMajor(name, i)) return true;
   return MINOR.test(c) && !pieceAround(name, i).includes('=');
 }
 
@@ -82,12 +105,13 @@ const MANY_PAIRS = new RegExp('(' + KEY + ')=([^_=]*)', 'g');
 
 /**
  * The key=value pieces of a run name, in order: [[key, value], …]. Pieces are separated by `/ \ , ; |` or
- * whitespace; a piece with several `=` (`lr=0.1_seed=3`) is read as pairs joined by `_`. A key repeated later in the
- * name (`a=1/b/a=2`) keeps its last value.
+ * whitespace, except whitespace beside an `=` (`batch_size=10 lr = 0.01`, as PyTorch's SummaryWriter(comment=…)
+ * writes them, reads as `batch_size=10` and `lr=0.01`); a piece with several `=` (`lr=0.1_seed=3`) is read as pairs
+ * joined by `_`. A key repeated later in the name (`a=1/b/a=2`) keeps its last value.
  */
 export function parseKeyValues(name) {
   const out = new Map();
-  for (const piece of String(name).split(/[\/\\,;|\s]+/)) {
+  for (const piece of String(name).replace(/\s*=\s*/g, '=').split(/[\/\\,;|\s]+/)) {
     const eq = (piece.match(/=/g) || []).length;
     if (eq === 1) {
       const m = ONE_PAIR.exec(piece);
@@ -137,7 +161,7 @@ export function runFilter(pattern) {
   return { valid: true, test: (name) => re.test(String(name)) };
 }
 
-/** Compare two key=value values: numerically when both are numbers, else as text; missing values last. */
+/** Compare two key=value values: numerically when both are numbers, else in natural order; missing values last. */
 export function compareValues(a, b) {
   if (a === b) return 0;
   if (a === null || a === undefined || a === '') return 1;
@@ -145,5 +169,5 @@ export function compareValues(a, b) {
   const x = Number(a);
   const y = Number(b);
   if (Number.isFinite(x) && Number.isFinite(y) && x !== y) return x - y;
-  return a < b ? -1 : a > b ? 1 : 0;
+  return naturalCompare(a, b);
 }

@@ -2,6 +2,7 @@
 
 import { encodeState } from './hashstate.js';
 import { toNumber } from './format.js';
+import { naturalCompare } from './natsort.js';
 
 export function colorOf(state, run) {
   return state.colors.get(run) || '#888888';
@@ -29,12 +30,12 @@ export function modelKey(state, run, settings) {
     (info ? info.last_step : '') + '|' + (info ? info.tags : '');
 }
 
-/** The run to focus first: most critical, then most warning markers; the first run on ties. */
+/** The run to focus first: most critical, then most warning markers; on ties the first in the run list's natural order. */
 export function worstRun(runs) {
   let best = null;
   for (const r of runs) {
     const score = (toNumber(r.critical) || 0) * 1e6 + (toNumber(r.warning) || 0);
-    if (!best || score > best.score) best = { run: r.run, score };
+    if (!best || score > best.score || (score === best.score && naturalCompare(r.run, best.run) < 0)) best = { run: r.run, score };
   }
   return best ? best.run : null;
 }

@@ -1,10 +1,12 @@
 // The sweep table's model, pure (no DOM): rows from the /runs listing (differing name part, key=value columns,
-// counts that stay null until a run is analysed), sorting (worst first by default), the window of rows a scroll
+// counts that stay null until a run is analysed, the first sign of trouble and the final loss / accuracy), sorting
+// (worst first by default; run names in natural order, missing values last), the window of rows a scroll
 // position needs (virtualisation), and the bar heights of the mini depth profile. Tested in test/sweep.test.js;
 // drawn by views/sweep.js.
 
 import { SEVERITY_RANK } from './colors.js';
 import { differingParts, displayName, keyValueColumns, runFilter, compareValues } from './runnames.js';
+import { naturalCompare } from './natsort.js';
 
 export const OVERSCAN = 6; // rows kept above and below the visible ones
 export const PROFILE_DECADES = 3;
@@ -12,6 +14,21 @@ export const PROFILE_DECADES = 3;
 /** A count field: an integer once analysed, null before. */
 function count(v) {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** The final values shown per run (the /runs row's `final`), in column order. */
+export const FINAL_KEYS = Object.freeze(['loss', 'val_loss', 'accuracy', 'val_accuracy']);
+
+/** A run's final loss / accuracy values: {loss, val_loss, accuracy, val_accuracy}, each a finite number or null. */
+export function finalValues(final) {
+  const f = final && typeof final === 'object' ? final : {};
+  return Object.fromEntries(FINAL_KEYS.map((k) => [k, count(f[k])]));
+}
+
+/** The run's first sign of trouble ({kind, layer, step}; layer null for the run as a whole), or null. */
+export function firstSign(v) {
+  if (!v || typeof v !== 'object' || typeof v.kind !== 'string') return null;
+  return { kind: v.kind, layer: typeof v.layer === 'string' ? v.layer : null, step: count(v.step) };
 }
 
 /** Table rows and key=value columns for `runs` (the /runs list), filtered by a regex pattern. */
@@ -34,6 +51,9 @@ export function sweepRows(runs, pattern) {
       layer: worst && typeof worst.layer === 'string' ? worst.layer : null,
       profile: r.profile && Array.isArray(r.profile.values) ? r.profile : null,
       last_step: count(r.last_step),
+      first_sign: firstSign(r.first_sign),
+      final: finalValues(r.final),
+      headline: typeof r.headline === 'string' && r.headline ? r.headline : null,
       status: r.status === 'pending' || r.status === 'error' ? r.status : (count(r.critical) === null ? 'pending' : 'done'),
     };
   });
@@ -41,7 +61,7 @@ export function sweepRows(runs, pattern) {
 }
 
 function byName(a, b) {
-  return a.run < b.run ? -1 : a.run > b.run ? 1 : 0;
+  return naturalCompare(a.run, b.run);
 }
 
 // Higher = worse; null (not analysed yet) sorts after every analysed run in either direction.
@@ -52,6 +72,10 @@ const SORTS = {
   worst: (r) => (r.worst ? [SEVERITY_RANK[r.worst.severity] || 0, r.worst.kind] : null),
   layer: (r) => r.layer,
   last_step: (r) => r.last_step,
+  // the earliest onset first (ascending); a run without a first sign (healthy, or not analysed) last
+  first_sign: (r) => (r.first_sign ? [r.first_sign.step === null ? Infinity : r.first_sign.step, r.first_sign.kind,
+    r.first_sign.layer || ''] : null),
+  ...Object.fromEntries(FINAL_KEYS.map((k) => ['final_' + k, (r) => r.final[k]])),
   status: (r) => ({ error: 2, pending: 1, done: 0 })[r.status],
 };
 
@@ -63,13 +87,15 @@ function compareKeys(a, b) {
     }
     return 0;
   }
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'number' && typeof b === 'number') return a === b ? 0 : a < b ? -1 : 1; // Infinity - Infinity is NaN
+  return naturalCompare(a, b);
 }
 
 /**
  * Sort rows by `key` ('health' = critical, then warning, then info counts; 'run'; 'kv:NAME'; 'critical', 'warning',
- * 'worst', 'layer', 'last_step', 'status'), `desc` or ascending; missing values last, ties by run name.
+ * 'worst', 'layer', 'last_step', 'first_sign' (by step, then kind and layer), 'final_loss', 'final_val_loss',
+ * 'final_accuracy', 'final_val_accuracy', 'status'), `desc` or ascending; missing values last, ties by run name
+ * (natural order).
  */
 export function sortRows(rows, key, desc) {
   const sign = desc ? -1 : 1;

@@ -127,6 +127,8 @@ test('pure helpers', () => {
   assert.equal(markerSummary('r', [], [], 0), 'Markers in r: 0 (0 critical, 0 warning) → 0 (0 critical, 0 warning) with the defaults.');
   assert.equal(worstRun(RUNS), 'b');
   assert.equal(worstRun([]), null);
+  // ties: the first run in natural order (the run list's), not the listing's order
+  assert.equal(worstRun([{ run: 'Exp_10', critical: 1, warning: 0 }, { run: 'Exp_2', critical: 1, warning: 0 }]), 'Exp_2');
   const s = { ...initialState('#run=gone&cmp=a&cmp=gone'), runs: RUNS };
   assert.deepEqual(normaliseSelection(s), { run: 'a', compare: ['a'] });
 });

@@ -21,3 +21,8 @@ test('worstSeverity', () => {
   assert.equal(worstSeverity([]), null);
   assert.equal(worstSeverity([{ severity: 'info' }, { severity: 'critical' }, { severity: 'warning' }]), 'critical');
 });
+
+test('colours follow the run list in natural order: Exp_2 before Exp_10', () => {
+  const c = assignRunColors(['Exp_10/train', 'Exp_2/train', 'Exp_1/train']);
+  assert.deepEqual(['Exp_1/train', 'Exp_2/train', 'Exp_10/train'].map((r) => c.get(r)), RUN_PALETTE.slice(0, 3));
+});

@@ -78,3 +78,26 @@ test('values compare as numbers when both are numbers, missing last', () => {
   const vals = ['0.1', '1e-3', '0.01', null, '10', 'adam'];
   assert.deepEqual([...vals].sort(compareValues), ['1e-3', '0.01', '0.1', '10', 'adam', null]);
 });
+
+test('key = value pieces with spaces (PyTorch SummaryWriter(comment=…)) read like key=value ones', () => {
+  assert.deepEqual(parseKeyValues('batch_size=10 lr = 0.01'), [['batch_size', '10'], ['lr', '0.01']]);
+  assert.deepEqual(parseKeyValues('runs/Dec02_16-00-00_host batch_size = 32  lr =0.1 opt= adam'),
+    [['batch_size', '32'], ['lr', '0.1'], ['opt', 'adam']]);
+  // the same columns as the key=value spelling of the same names
+  const spaced = ['runs/a batch_size=10 lr = 0.01', 'runs/a batch_size=20 lr = 0.1'];
+  const tight = ['runs/a batch_size=10 lr=0.01', 'runs/a batch_size=20 lr=0.1'];
+  const cols = (names) => keyValueColumns(names).map((c) => [c.key, names.map((n) => c.values.get(n))]);
+  assert.deepEqual(cols(spaced), cols(tight));
+  assert.deepEqual(cols(spaced), [['batch_size', ['10', '20']], ['lr', ['0.01', '0.1']]]);
+});
+
+test('a spaced key = value piece stays whole when the shared part is elided', () => {
+  const names = ['runs/x batch_size=10 lr = 0.01', 'runs/x batch_size=10 lr = 0.1'];
+  const parts = differingParts(names);
+  assert.equal(parts.prefix, 'runs/x batch_size=10 ');
+  assert.deepEqual(names.map((n) => parts.shown.get(n)), ['lr = 0.01', 'lr = 0.1']);
+});
+
+test('non-numeric values compare in natural order', () => {
+  assert.deepEqual(['net10', 'net2', null, 'net1'].sort(compareValues), ['net1', 'net2', 'net10', null]);
+});

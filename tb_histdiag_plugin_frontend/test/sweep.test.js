@@ -82,3 +82,58 @@ test('profile bars: decades below the strongest layer, at least 3 decades of sca
   assert.deepEqual(profileBars([2, 2]), [1, 1]);
   assert.deepEqual(profileBars([]), []);
 });
+
+// A sweep as the /runs listing gives it once the training's scalars are read: headline, first sign, final values.
+const TRAINED = [
+  run('Exp_10/train', 1, 0, { headline: 'First sign: loss diverging at step 7.',
+    first_sign: { kind: 'loss_diverging', layer: null, step: 7 },
+    final: { loss: 9.5, val_loss: null, accuracy: 0.1, val_accuracy: 0.12 } }),
+  run('Exp_2/train', 0, 0, { headline: 'Learns: loss 2.3 → 0.2.', first_sign: null,
+    final: { loss: 0.2, val_loss: 0.25, accuracy: 0.95, val_accuracy: 0.93 } }),
+  run('Exp_1/train', 2, 1, { first_sign: { kind: 'exploding_gradient', layer: 'dense_2', step: 3 },
+    final: { loss: 'NaN', val_loss: null, accuracy: null, val_accuracy: null } }),
+  run('Exp_3/train', null, null, { headline: null, first_sign: null, final: null }), // not analysed yet
+  run('Exp_20/train', 0, 1, { first_sign: { kind: 'saturation', layer: 'dense', step: 3 },
+    final: { loss: 0.9, val_loss: 1.1, accuracy: 0.6, val_accuracy: 0.55 } }),
+];
+const names = (rows) => rows.map((r) => r.run.replace('/train', ''));
+
+test('rows carry the first sign and the final values; missing or non-finite values are null', () => {
+  const { rows } = sweepRows(TRAINED, '');
+  const by = Object.fromEntries(rows.map((r) => [r.run, r]));
+  assert.deepEqual(by['Exp_10/train'].first_sign, { kind: 'loss_diverging', layer: null, step: 7 });
+  assert.equal(by['Exp_10/train'].headline, 'First sign: loss diverging at step 7.');
+  assert.deepEqual(by['Exp_1/train'].final, { loss: null, val_loss: null, accuracy: null, val_accuracy: null });
+  assert.deepEqual(by['Exp_3/train'].final, { loss: null, val_loss: null, accuracy: null, val_accuracy: null });
+  assert.equal(by['Exp_3/train'].first_sign, null);
+  assert.equal(by['Exp_2/train'].first_sign, null);
+  // an older backend without these fields
+  const old = sweepRows([run('a', 0, 0)], '').rows[0];
+  assert.equal(old.first_sign, null);
+  assert.equal(old.headline, null);
+  assert.equal(old.final.loss, null);
+});
+
+test('sorting by first sign: earliest onset first, then kind and layer; runs without one last either way', () => {
+  const { rows } = sweepRows(TRAINED, '');
+  // steps 3 (exploding_gradient), 3 (saturation), 7; then Exp_2 and Exp_3 (none) by name
+  assert.deepEqual(names(sortRows(rows, 'first_sign', false)), ['Exp_1', 'Exp_20', 'Exp_10', 'Exp_2', 'Exp_3']);
+  assert.deepEqual(names(sortRows(rows, 'first_sign', true)), ['Exp_10', 'Exp_20', 'Exp_1', 'Exp_2', 'Exp_3']);
+});
+
+test('sorting by final loss, val loss, accuracy and val accuracy: numeric, nulls last in both directions', () => {
+  const { rows } = sweepRows(TRAINED, '');
+  assert.deepEqual(names(sortRows(rows, 'final_loss', false)), ['Exp_2', 'Exp_20', 'Exp_10', 'Exp_1', 'Exp_3']);
+  assert.deepEqual(names(sortRows(rows, 'final_loss', true)), ['Exp_10', 'Exp_20', 'Exp_2', 'Exp_1', 'Exp_3']);
+  assert.deepEqual(names(sortRows(rows, 'final_val_loss', false)), ['Exp_2', 'Exp_20', 'Exp_1', 'Exp_3', 'Exp_10']);
+  assert.deepEqual(names(sortRows(rows, 'final_accuracy', true)), ['Exp_2', 'Exp_20', 'Exp_10', 'Exp_1', 'Exp_3']);
+  assert.deepEqual(names(sortRows(rows, 'final_val_accuracy', false)), ['Exp_10', 'Exp_20', 'Exp_2', 'Exp_1', 'Exp_3']);
+});
+
+test('run names sort naturally: Exp_2 before Exp_10, also as the tie-break', () => {
+  const { rows } = sweepRows(TRAINED, '');
+  assert.deepEqual(names(sortRows(rows, 'run', false)), ['Exp_1', 'Exp_2', 'Exp_3', 'Exp_10', 'Exp_20']);
+  assert.deepEqual(names(sortRows(rows, 'run', true)), ['Exp_20', 'Exp_10', 'Exp_3', 'Exp_2', 'Exp_1']);
+  // equal warning counts (0: Exp_10, Exp_2) tie-break by natural name
+  assert.deepEqual(names(sortRows(rows, 'warning', false)), ['Exp_2', 'Exp_10', 'Exp_1', 'Exp_20', 'Exp_3']);
+});

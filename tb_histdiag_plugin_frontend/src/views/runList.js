@@ -1,10 +1,12 @@
-// The run summary on the left: every run with its colour and marker counts; click focuses, the box compares.
+// The run summary on the left: every run (natural order) with its colour and marker counts; click focuses, the box
+// compares.
 
 import { el, clear } from '../dom.js';
 import { countSeverities } from '../model.js';
 import { toNumber } from '../format.js';
 import { colorOf } from '../select.js';
 import { runFilter } from '../runnames.js';
+import { naturalCompare } from '../natsort.js';
 
 /**
  * Marker counts shown for a run: the listing's (null while the server is still analysing the run), or the loaded
@@ -39,9 +41,10 @@ export function mount(container, { actions }) {
           text: state.phase === 'loading' ? 'Loading…' : 'No runs with histograms.' }));
         return;
       }
-      // the sweep's regex filter (TensorBoard's semantics) narrows this list too
+      // the sweep's regex filter (TensorBoard's semantics) narrows this list too; names in natural order (Exp_2
+      // before Exp_10), the order the run colours are assigned in (colors.js)
       const filter = runFilter(state.runFilter);
-      const shown = state.runs.filter((r) => filter.test(r.run));
+      const shown = state.runs.filter((r) => filter.test(r.run)).sort((a, b) => naturalCompare(a.run, b.run));
       filtered.classList.toggle('hd-hidden', shown.length === state.runs.length);
       filtered.textContent = filter.valid ? shown.length + ' of ' + state.runs.length + ' runs match the filter'
         : 'Invalid regex: no run matches';

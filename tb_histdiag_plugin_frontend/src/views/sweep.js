@@ -6,7 +6,8 @@
 
 import { el, clear } from '../dom.js';
 import { markerTitle } from '../advice.js';
-import { sweepRows, sortRows, rowWindow, profileBars } from '../sweepTable.js';
+import { sweepRows, sortRows, rowWindow, profileBars, FINAL_KEYS } from '../sweepTable.js';
+import { formatNumber } from '../format.js';
 
 export const ROW_HEIGHT = 28;
 const VIEW_ROWS = 8; // rows visible without scrolling (with the sick-layer summary below, on a 900 px window)
@@ -66,15 +67,28 @@ const CSS = `
 @keyframes hd-spin { from { transform: rotate(0deg); } to { transform: rotate(360deg); } }
 `;
 
+const FINAL_LABELS = { loss: ['Loss', 'final training loss'], val_loss: ['Val loss', 'final validation loss'],
+  accuracy: ['Acc.', 'final training accuracy'], val_accuracy: ['Val acc.', 'final validation accuracy'] };
+
+// desc: the direction of a first click (worst or best first); nulls sort last either way (sweepTable.sortRows)
 const FIXED_COLUMNS = [
-  { key: 'critical', label: 'Critical', width: '64px', num: true },
-  { key: 'warning', label: 'Warning', width: '64px', num: true },
-  { key: 'worst', label: 'Worst marker', width: '18%' },
-  { key: 'layer', label: 'Worst layer', width: '14%' },
+  { key: 'critical', label: 'Critical', width: '60px', num: true },
+  { key: 'warning', label: 'Warning', width: '60px', num: true },
+  { key: 'first_sign', label: 'First sign', width: '17%', desc: false, title: 'the earliest sign of the run\'s first problem' },
+  { key: 'worst', label: 'Worst marker', width: '13%' },
+  { key: 'layer', label: 'Worst layer', width: '10%' },
+  ...FINAL_KEYS.map((k) => ({ key: 'final_' + k, label: FINAL_LABELS[k][0], title: FINAL_LABELS[k][1], width: '60px',
+    num: true, desc: /accuracy/.test(k) })),
   { key: 'profile', label: 'Depth profile', width: `${PROFILE_W + 48}px`, sortable: false },
-  { key: 'last_step', label: 'Last step', width: '72px', num: true },
-  { key: 'status', label: 'Status', width: '64px' },
+  { key: 'last_step', label: 'Last step', width: '64px', num: true },
+  { key: 'status', label: 'Status', width: '60px' },
 ];
+
+/** The first-sign cell's text: "Exploding gradient · dense_2 · step 10" (the run as a whole: "· run ·"). */
+export function firstSignText(fs) {
+  if (!fs) return '';
+  return markerTitle(fs.kind) + ' · ' + (fs.layer === null ? 'run' : fs.layer) + (fs.step === null ? '' : ' · step ' + fs.step);
+}
 
 /** Mount the sweep table into `container`; ctx = {store, actions, data}. */
 export function mount(container, ctx) {
@@ -188,12 +202,13 @@ export function mount(container, ctx) {
         'aria-sort': active ? (desc ? 'descending' : 'ascending') : 'none' });
       if (c.sortable === false) th.appendChild(el('span', { text: c.label, style: { padding: '4px 6px', display: 'block' } }));
       else {
-        th.appendChild(el('button', { type: 'button', title: 'Sort by ' + c.label, text: c.label + (active ? (desc ? ' ▼' : ' ▲') : ''),
+        th.appendChild(el('button', { type: 'button', title: 'Sort by ' + (c.title || c.label),
+          text: c.label + (active ? (desc ? ' ▼' : ' ▲') : ''),
           onclick: () => {
             if (sortKey === c.key || (sortKey === 'health' && c.key === 'critical')) desc = !desc;
             else {
               sortKey = c.key;
-              desc = c.num || ['worst', 'status'].includes(c.key);
+              desc = c.desc !== undefined ? c.desc : c.num || ['worst', 'status'].includes(c.key);
               if (c.key.startsWith('kv:') || c.key === 'run' || c.key === 'layer') desc = false;
             }
             recompute();
@@ -220,6 +235,14 @@ export function mount(container, ctx) {
       ? el('td', { class: 'hd-sweep-worst', 'data-kind': r.worst.kind, 'data-severity': r.worst.severity, title: r.worst.severity },
         el('span', { class: 'hd-badge hd-sev-' + r.worst.severity, text: markerTitle(r.worst.kind) }))
       : cell('hd-sweep-worst', r.status === 'done' ? 'none' : '');
+    const fs = r.first_sign;
+    const first = fs
+      ? el('td', { class: 'hd-sweep-first', 'data-kind': fs.kind, 'data-layer': fs.layer === null ? null : fs.layer,
+        'data-step': fs.step === null ? null : String(fs.step), title: r.headline || firstSignText(fs), text: firstSignText(fs) })
+      : cell('hd-sweep-first', r.status === 'done' ? 'none' : '', r.headline);
+    const finals = FINAL_KEYS.map((k) => el('td', { class: 'hd-sweep-num hd-sweep-final', 'data-final': k,
+      'data-value': r.final[k] === null ? null : String(r.final[k]), title: FINAL_LABELS[k][1],
+      text: r.final[k] === null ? (pending ? '…' : '–') : formatNumber(r.final[k]) }));
     const prof = el('td', { class: 'hd-sweep-profile' });
     if (r.profile && r.profile.values.length) {
       const label = PROFILE_LABELS[r.profile.source] || r.profile.source;
@@ -235,7 +258,7 @@ export function mount(container, ctx) {
       'aria-rowindex': String(i + 2), tabindex: '0', 'aria-selected': r.run === focused ? 'true' : 'false' },
     cell('hd-sweep-name', r.shown, r.run),
     ...last.columns.map((k) => cell('hd-sweep-num hd-sweep-kv', r.kv[k], k + '=' + (r.kv[k] === null ? '' : r.kv[k]))),
-    countCell('critical'), countCell('warning'), worst, cell('hd-sweep-layer', r.layer, r.layer), prof,
+    countCell('critical'), countCell('warning'), first, worst, cell('hd-sweep-layer', r.layer, r.layer), ...finals, prof,
     cell('hd-sweep-num hd-sweep-step', r.last_step), status);
   }
 
