@@ -41,12 +41,41 @@ function diagnostics(run) {
   const markers = run === 'healthy' ? [] : [{ kind: 'vanishing_gradient', severity: run === 'vanishing' ? 'critical' : 'warning',
     tag: 'block_0.dense_0/kernel' + (run === 'vanishing' ? '/grad' : ''), layer: 'block_0.dense_0', first_step: 0, last_step: 490,
     evidence: 'mock evidence', evidence_from: run === 'vanishing' ? 'gradients' : 'weights' }];
-  return { run, layers, series: all, markers, settings: {}, ungrouped: [] };
+  const epochs = steps.map((s) => s / 10);
+  const sig = (tag, f) => ({ run: run + '/train', tag, steps, values: epochs.map(f) });
+  const scalars = run === 'weights_only' ? {} : {
+    loss: sig('epoch_loss', (e) => (run === 'vanishing' ? (e > 30 ? 2.3 * 1.3 ** (e - 30) : 2.3 - e * 0.01) : 2.3 * Math.exp(-e / 10) + 0.05)),
+    val_loss: { ...sig('epoch_loss', (e) => 2.4 * Math.exp(-e / 12) + 0.1), run: run + '/validation' },
+    accuracy: sig('epoch_accuracy', (e) => 1 - 0.9 * Math.exp(-e / 8)),
+    learning_rate: sig('epoch_learning_rate', (e) => 1e-3 * (1 + e)),
+  };
+  if (run === 'vanishing') {
+    markers.push({ kind: 'loss_diverging', severity: 'critical', tag: 'epoch_loss', layer: null, first_step: 310, last_step: 490,
+      evidence: 'loss <b>2.3</b> → 1e5', evidence_from: 'scalars', caused_by: 0, link: 'gradient_diverges_loss' });
+    markers.push({ kind: 'saturation', severity: 'warning', tag: 'block_1.dense_3/act', layer: 'block_1.dense_3', first_step: 200,
+      last_step: 490, evidence: 'tanh units at ±1', evidence_from: 'activations', caused_by: 0, link: null });
+    markers.push({ kind: 'weight_decay_shrink', severity: 'info', tag: 'block_0.dense_2/kernel', layer: 'block_0.dense_2', first_step: 0,
+      last_step: 490, evidence: 'norm falls', evidence_from: 'weights', caused_by: null, link: null });
+  }
+  for (const mk of markers) if (!('caused_by' in mk)) Object.assign(mk, { caused_by: null, link: null });
+  const first = markers.length && run !== 'healthy' ? 0 : null;
+  return { run, layers, series: all, markers, settings: {}, ungrouped: [], scalars, classes: 10, chance_loss: 2.302,
+    headline: run === 'healthy' ? 'Learns: the loss falls from 2.35 to 0.07 over 49 epochs.'
+      : 'First sign: vanishing gradient in block_0.dense_0 at step 0; the loss diverges from step 31.',
+    first_sign: first === null ? null : { kind: markers[0].kind, layer: markers[0].layer, step: markers[0].first_step, marker: 0 },
+    timeline: first === null ? [] : [{ first: 0, markers: markers.map((_, i) => i).filter((i) => markers[i].severity !== 'info'),
+      first_step: 0, last_step: 490 }] };
 }
 
 const ROUTES = {
-  runs: () => ({ runs: ['healthy', 'vanishing', 'weights_only'].map((run) => ({ run, tags: 24, layers: 8, first_step: 0,
-    last_step: 490, critical: run === 'vanishing' ? 1 : 0, warning: run === 'weights_only' ? 1 : 0, status: 'done' })) }),
+  runs: () => ({ runs: ['healthy', 'vanishing', 'weights_only'].map((run) => {
+    const d = diagnostics(run);
+    const last = (k) => (d.scalars[k] ? d.scalars[k].values.at(-1) : null);
+    return { run, tags: 24, layers: 8, first_step: 0, last_step: 490, critical: run === 'vanishing' ? 2 : 0,
+      warning: run === 'weights_only' ? 1 : 0, status: 'done', headline: d.headline,
+      first_sign: d.first_sign && { kind: d.first_sign.kind, layer: d.first_sign.layer, step: d.first_sign.step },
+      final: { loss: last('loss'), val_loss: last('val_loss'), accuracy: last('accuracy'), val_accuracy: last('val_accuracy') } };
+  }) }),
   settings: () => ({ settings: [{ name: 'vanishing_ratio', default: 0.01, min: 0, max: 1, description: 'mock', source: 'mock' }] }),
   diagnostics: (q) => diagnostics(q.get('run')),
   histogram: (q) => ({ run: q.get('run'), tag: q.get('tag'), step: Number(q.get('step')), wall_time: 1.7e9,

@@ -16,6 +16,7 @@ import * as message from './views/message.js';
 import * as thresholds from './views/thresholds.js';
 import * as overview from './views/overview.js';
 import * as sick from './views/sick.js';
+import * as timeline from './views/timeline.js';
 import * as flow from './views/flow.js';
 import * as learning from './views/learning.js';
 import * as heatmap from './views/heatmap.js';
@@ -33,6 +34,7 @@ function skeleton() {
     message: el('div', { class: 'hd-messages' }),
     thresholds: el('section', { class: 'hd-section hd-thresholds hd-hidden', id: 'hd-thresholds', 'aria-label': 'Thresholds' }),
     overview: section('hd-overview', 'Health overview'),
+    timeline: section('hd-timeline', 'Training timeline'),
     sick: section('hd-sick', 'Which layers are sick'),
     flow: section('hd-flow', 'Gradient flow'),
     learning: section('hd-learn', 'Learning flow', true),
@@ -41,7 +43,7 @@ function skeleton() {
     sweep: el('div', { class: 'hd-sweep-host' }),
     stepRange: el('div', { class: 'hd-step-range-host' }),
   };
-  parts.sections = el('div', { class: 'hd-sections hd-hidden' }, parts.thresholds, parts.stepRange, parts.sick,
+  parts.sections = el('div', { class: 'hd-sections hd-hidden' }, parts.thresholds, parts.stepRange, parts.timeline, parts.sick,
     parts.overview, el('div', { class: 'hd-row2' }, parts.flow, parts.learning, parts.heatmap), parts.detail);
   parts.main = el('main', { class: 'hd-main', id: 'hd-main' }, parts.sweep, parts.message, parts.sections);
   parts.root = el('div', { class: 'hd-root', id: 'histdiag', 'data-state': 'loading' }, parts.toolbar, parts.progress,
@@ -51,7 +53,7 @@ function skeleton() {
 
 /** The views in render order (the overview before the detail: closing the detail hands focus back to a row). */
 const VIEWS = [['toolbar', toolbar], ['runList', runList], ['sweep', sweep], ['message', message],
-  ['thresholds', thresholds], ['stepRange', stepRange], ['sick', sick], ['overview', overview], ['flow', flow], ['learning', learning],
+  ['thresholds', thresholds], ['stepRange', stepRange], ['timeline', timeline], ['sick', sick], ['overview', overview], ['flow', flow], ['learning', learning],
   ['heatmap', heatmap], ['detail', detail]];
 
 export function createApp(doc, win) {

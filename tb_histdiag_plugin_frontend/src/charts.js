@@ -2,7 +2,7 @@
 // Every tooltip goes through a formatter that escapes names (run, layer and tag names are user data).
 
 import * as echarts from 'echarts/core';
-import { LineChart, BarChart, HeatmapChart } from 'echarts/charts';
+import { LineChart, BarChart, HeatmapChart, ScatterChart } from 'echarts/charts';
 import {
   GridComponent, TooltipComponent, VisualMapContinuousComponent, MarkLineComponent, MarkAreaComponent,
   DataZoomInsideComponent, DataZoomSliderComponent,
@@ -10,8 +10,10 @@ import {
 import { CanvasRenderer } from 'echarts/renderers';
 import { escapeHtml, formatNumber } from './format.js';
 import { SEVERITY_COLORS } from './colors.js';
+import { markerTitle } from './advice.js';
+import { stripLayout } from './timeline.js';
 
-echarts.use([LineChart, BarChart, HeatmapChart, GridComponent, TooltipComponent, VisualMapContinuousComponent,
+echarts.use([LineChart, BarChart, HeatmapChart, ScatterChart, GridComponent, TooltipComponent, VisualMapContinuousComponent,
   MarkLineComponent, MarkAreaComponent, DataZoomInsideComponent, DataZoomSliderComponent, CanvasRenderer]);
 
 /** Past this many categories an axis gets zoom (wheel/drag inside, and a slider). */
@@ -333,6 +335,160 @@ export function weightNormOption(t, steps, runs, spans, opts) {
       }
       return html;
     }),
+    series,
+  };
+}
+
+/** The id of the timeline strip's marks series (views/timeline.js listens to its clicks). */
+export const TIMELINE_MARKS_ID = 'hd-tl-marks';
+/** Accuracy is drawn in this colour (not one of the run palette's), the learning rate in the theme's grey. */
+export const ACCURACY_COLOR = '#7e57c2';
+
+/** The colour and dash of a timeline signal: loss lines in their run's colour, validation dashed. */
+export function signalStyle(t, s, runColor) {
+  const color = s.axis === 'loss' ? runColor : s.axis === 'accuracy' ? ACCURACY_COLOR : t.text2;
+  return { color, type: s.axis === 'lr' ? 'dotted' : s.dashed ? 'dashed' : 'solid', width: s.compared ? 1.5 : 2 };
+}
+
+/** The hover text of a timeline mark (escaped: kinds, layer and tag names and evidence are data). */
+export function markTooltipHtml(mark) {
+  const where = mark.layer !== null ? 'layer ' + mark.layer : mark.tag !== null && mark.evidence_from !== 'scalars'
+    ? 'tag ' + mark.tag : 'the run' + (mark.tag !== null ? ' (' + mark.tag + ')' : '');
+  let html = '<b>' + escapeHtml(markerTitle(mark.kind)) + '</b> · ' + escapeHtml(mark.severity) +
+    (mark.first ? ' · <b>first sign</b>' : '') + '<br>' + escapeHtml(where) + ', steps ' + escapeHtml(String(mark.step)) +
+    '–' + escapeHtml(String(mark.last_step));
+  if (mark.evidence) html += '<br>' + escapeHtml(mark.evidence);
+  if (mark.cause) {
+    html += '<br>follows from: ' + escapeHtml(markerTitle(mark.cause.kind) + (mark.cause.layer !== null ? ' in ' +
+      mark.cause.layer : '') + (mark.cause.step !== null ? ' at step ' + mark.cause.step : '') +
+      (mark.link ? ' (' + mark.link.replace(/_/g, ' ') + ')' : ''));
+  }
+  html += '<br><span style="opacity:.7">' + escapeHtml(mark.layer !== null || (mark.tag !== null &&
+    mark.evidence_from !== 'scalars') ? 'click: its detail at step ' + mark.step : 'click: step ' + mark.step) + '</span>';
+  return html;
+}
+
+/**
+ * The timeline strip (timeline.js timelineModel): the training's scalars over steps on top (loss axis left,
+ * accuracy and learning rate right; log where timeline.js says), one lane per layer with markers below (the run's
+ * lane first), each marker's onset a mark in its severity colour, the first sign a larger diamond with a vertical
+ * line across the curves, episodes shaded, a marker and the one it follows from joined. colorOf(run) gives run colours.
+ */
+export function timelineOption(t, tm, colorOf) {
+  const layout = stripLayout(tm);
+  const grids = [];
+  const xAxes = [];
+  const yAxes = [];
+  const series = [];
+  const meta = []; // per series: {signal} | {marks: true} | null
+  let lo = tm.range ? tm.range[0] : 0;
+  let hi = tm.range ? tm.range[1] : 1;
+  if (lo === hi) {
+    lo -= 1;
+    hi += 1;
+  }
+  const pad = (hi - lo) * 0.005;
+  const rightAxes = Math.max(0, tm.axes.length - 1);
+  const left = tm.lanes.length ? 124 : 72; // lane labels are up to 18 characters (short)
+  const right = rightAxes === 2 ? 132 : rightAxes === 1 ? 64 : 24;
+  const xBase = { type: 'value', min: lo, max: hi, splitLine: { show: false } };
+  const bandAreas = tm.bands.map((b) => [{ xAxis: b.first_step - (b.first_step === b.last_step ? pad : 0),
+    itemStyle: { color: SEVERITY_COLORS[b.severity] || t.line, opacity: 0.1 } },
+  { xAxis: b.last_step + (b.first_step === b.last_step ? pad : 0) }]);
+  const first = tm.marks.find((m) => m.first);
+  const firstLine = first ? { symbol: 'none', silent: true, lineStyle: { color: SEVERITY_COLORS[first.severity], type: 'dashed', width: 1.5 },
+    label: { show: false }, data: [{ xAxis: first.step }] } : undefined;
+  let curvesGrid = null;
+  if (layout.curves) {
+    curvesGrid = grids.length;
+    grids.push({ left, right, top: layout.curves.top, height: layout.curves.height, tooltip: { trigger: 'axis' } });
+    const xi = xAxes.length;
+    xAxes.push(axis(t, { ...xBase, gridIndex: curvesGrid, axisLabel: { show: !layout.lanes, color: t.text2, fontSize: 11 },
+      name: layout.lanes ? '' : 'step', nameLocation: 'middle', nameGap: 26 }));
+    const yIndex = new Map();
+    tm.axes.forEach((a, k) => {
+      yIndex.set(a.id, yAxes.length);
+      yAxes.push(axis(t, { type: a.log ? 'log' : 'value', gridIndex: curvesGrid, scale: !a.log, name: a.name + (a.log ? ' (log)' : ''),
+        nameLocation: 'middle', nameGap: k === 0 ? 44 : 36, position: k === 0 ? 'left' : 'right', offset: k === 2 ? 66 : 0,
+        splitLine: { show: k === 0, lineStyle: { color: t.split } }, nameTextStyle: { color: t.text2, fontSize: 11 },
+        axisLabel: { color: t.text2, fontSize: 11, formatter: (v) => formatNumber(v, 2) } }));
+    });
+    tm.signals.forEach((sig, k) => {
+      const a = tm.axes.find((x) => x.id === sig.axis);
+      const style = signalStyle(t, sig, colorOf(sig.run));
+      series.push({ type: 'line', name: (sig.compared ? sig.run + ' ' : '') + sig.label, xAxisIndex: xi, yAxisIndex: yIndex.get(sig.axis),
+        data: sig.points.map(([x, v]) => [x, v === null || (a.log && !(v > 0)) ? null : v]), connectNulls: false,
+        symbol: 'circle', symbolSize: 4, showSymbol: sig.points.length <= 30, step: sig.axis === 'lr' ? 'end' : false,
+        lineStyle: style, itemStyle: { color: style.color }, emphasis: { disabled: true }, z: sig.compared ? 2 : 3,
+        markArea: k === 0 && bandAreas.length ? { silent: true, data: bandAreas } : undefined,
+        markLine: k === 0 ? firstLine : undefined });
+      meta.push({ signal: sig });
+    });
+    if (tm.chance !== null) {
+      // a flat series, not a markLine: markLines on log axes vanish below some values (echarts#21580)
+      series.push({ type: 'line', name: 'chance', xAxisIndex: xi, yAxisIndex: yIndex.get('loss'), data: [[lo, tm.chance], [hi, tm.chance]],
+        symbol: 'none', silent: true, z: 1, lineStyle: { color: t.text2, type: [2, 4], width: 1 }, emphasis: { disabled: true },
+        tooltip: { show: false }, endLabel: { show: true, formatter: 'chance', color: t.text2, fontSize: 10 } });
+      meta.push(null);
+    }
+  }
+  if (layout.lanes) {
+    const gi = grids.length;
+    grids.push({ left, right, top: layout.lanes.top, height: layout.lanes.height });
+    const xi = xAxes.length;
+    xAxes.push(axis(t, { ...xBase, gridIndex: gi, name: 'step', nameLocation: 'middle', nameGap: 26 }));
+    const yi = yAxes.length;
+    yAxes.push(axis(t, { type: 'category', gridIndex: gi, data: tm.lanes.map((l) => l.label), inverse: true,
+      axisTick: { show: false }, splitLine: { show: true, lineStyle: { color: t.split } },
+      axisLabel: { color: t.text2, fontSize: 11, formatter: short, interval: 0 } }));
+    for (const l of tm.links) {
+      series.push({ type: 'line', xAxisIndex: xi, yAxisIndex: yi, data: [l.from, l.to], symbol: 'none', silent: true, z: 1,
+        lineStyle: { color: t.text2, type: 'dashed', width: 1, opacity: 0.7 }, emphasis: { disabled: true }, tooltip: { show: false } });
+      meta.push(null);
+    }
+    series.push({ type: 'scatter', id: TIMELINE_MARKS_ID, name: 'markers', xAxisIndex: xi, yAxisIndex: yi, z: 4, cursor: 'pointer',
+      data: tm.marks.map((m) => ({
+        value: [m.step, m.lane],
+        symbol: m.first ? 'diamond' : m.severity === 'info' ? 'emptyCircle' : 'circle',
+        symbolSize: m.first ? 16 : m.severity === 'info' ? 8 : 10,
+        itemStyle: { color: SEVERITY_COLORS[m.severity], borderColor: m.first ? t.text : SEVERITY_COLORS[m.severity],
+          borderWidth: m.first ? 2 : 1 },
+        label: m.first ? { show: true, position: 'right', formatter: 'first sign', color: t.text, fontSize: 11 } : undefined,
+      })),
+      emphasis: { scale: 1.3 },
+      markArea: bandAreas.length ? { silent: true, data: bandAreas } : undefined,
+      markLine: firstLine });
+    meta.push({ marks: true });
+  }
+  return {
+    ...baseOption(t),
+    grid: grids,
+    xAxis: xAxes,
+    yAxis: yAxes,
+    tooltip: {
+      ...baseOption(t).tooltip, trigger: 'item',
+      formatter: (params) => {
+        if (Array.isArray(params)) { // the curves grid's axis tooltip
+          if (!params.length) return '';
+          let html = 'step ' + escapeHtml(formatNumber(params[0].axisValue));
+          for (const p of params) {
+            const m = meta[p.seriesIndex];
+            if (!m || !m.signal) continue;
+            const [x, v] = p.value || [];
+            const style = signalStyle(t, m.signal, colorOf(m.signal.run));
+            html += '<br>' + swatch(style.color) + escapeHtml((m.signal.compared ? m.signal.run + ' ' : '') + m.signal.label +
+              ': ' + formatNumber(v) + (x !== params[0].axisValue ? ' (step ' + formatNumber(x) + ')' : ''));
+          }
+          return html;
+        }
+        const m = meta[params.seriesIndex];
+        if (m && m.marks) {
+          const mark = tm.marks[params.dataIndex];
+          return mark ? markTooltipHtml(mark) : '';
+        }
+        return '';
+      },
+    },
     series,
   };
 }

@@ -131,6 +131,11 @@ pre.hd-code { background: var(--hd-code); border: 1px solid var(--hd-border); bo
 .hd-chip-kind { font-size: 11px; color: var(--hd-text2); }
 .hd-source { margin-left: 8px; font-size: 11px; border: 1px solid var(--hd-border); border-radius: 8px; padding: 0 6px;
   color: var(--hd-text2); }
+.hd-headline { font-size: 14px; margin: 0 0 8px; line-height: 1.45; }
+.hd-tl-chart { height: 240px; }
+.hd-tl-legend { margin-bottom: 2px; }
+.hd-tl-key { display: inline-block; width: 18px; height: 0; border-top-width: 2px; vertical-align: middle; }
+.hd-tl-note { margin: 4px 0 0; }
 .hd-hidden { display: none !important; }
 .hd-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

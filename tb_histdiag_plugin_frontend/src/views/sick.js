@@ -1,5 +1,6 @@
-// The first thing on the page: which layers are sick. One chip per layer with a warning or critical marker, worst
-// first; a click opens the layer's markers.
+// The first thing on the page: the run's headline (one sentence from the server: its first problem and what followed,
+// or that it learns), then which layers are sick. One chip per layer with a warning or critical marker, worst first;
+// a click opens the layer's markers.
 
 import { el, clear } from '../dom.js';
 import { markerTitle } from '../advice.js';
@@ -31,6 +32,8 @@ export function mount(container, { actions }) {
       const c = countSeverities(model.markers);
       const layers = model.rows.filter((r) => r.kind === 'layer').length;
       container.dataset.sick = String(sick.length);
+      const headline = typeof model.doc.headline === 'string' ? model.doc.headline.trim() : '';
+      if (headline) container.appendChild(el('p', { class: 'hd-headline', id: 'hd-headline', text: headline }));
       const head = el('div', { class: 'hd-sick-head' }, el('h2', { text: 'Which layers are sick?' }));
       container.appendChild(head);
       if (!sick.length) {
