@@ -393,7 +393,7 @@ export function timelineOption(t, tm, colorOf) {
   const right = rightAxes === 2 ? 132 : rightAxes === 1 ? 64 : 24;
   const xBase = { type: 'value', min: lo, max: hi, splitLine: { show: false } };
   const bandAreas = tm.bands.map((b) => [{ xAxis: b.first_step - (b.first_step === b.last_step ? pad : 0),
-    itemStyle: { color: SEVERITY_COLORS[b.severity] || t.line, opacity: 0.1 } },
+    itemStyle: { color: SEVERITY_COLORS[b.severity] || t.line, opacity: 0.07 } },
   { xAxis: b.last_step + (b.first_step === b.last_step ? pad : 0) }]);
   const first = tm.marks.find((m) => m.first);
   const firstLine = first ? { symbol: 'none', silent: true, lineStyle: { color: SEVERITY_COLORS[first.severity], type: 'dashed', width: 1.5 },
@@ -426,9 +426,10 @@ export function timelineOption(t, tm, colorOf) {
     });
     if (tm.chance !== null) {
       // a flat series, not a markLine: markLines on log axes vanish below some values (echarts#21580)
-      series.push({ type: 'line', name: 'chance', xAxisIndex: xi, yAxisIndex: yIndex.get('loss'), data: [[lo, tm.chance], [hi, tm.chance]],
-        symbol: 'none', silent: true, z: 1, lineStyle: { color: t.text2, type: [2, 4], width: 1 }, emphasis: { disabled: true },
-        tooltip: { show: false }, endLabel: { show: true, formatter: 'chance', color: t.text2, fontSize: 10 } });
+      series.push({ type: 'line', name: 'chance', xAxisIndex: xi, yAxisIndex: yIndex.get('loss'), symbol: 'none', silent: true,
+        data: [{ value: [lo, tm.chance], label: { show: true, formatter: 'chance', position: 'right', offset: [0, -8],
+          color: t.text2, fontSize: 10 } }, [hi, tm.chance]],
+        z: 1, lineStyle: { color: t.text2, type: [2, 4], width: 1 }, emphasis: { disabled: true }, tooltip: { show: false } });
       meta.push(null);
     }
   }
