@@ -8,7 +8,7 @@ alone while analyses run in the background (``parallel.py``).
 
 import threading
 
-from tb_histdiag_plugin import cache, parallel, reading
+from tb_histdiag_plugin import cache, parallel, reading, scalars
 from tb_histdiag_plugin.diagnosis import NotFound, analyse
 
 
@@ -49,10 +49,28 @@ class Diagnoser:
         self._background = None
         ttl = cache.LISTING_TTL_S if listing_ttl_s is None else listing_ttl_s
         self._listings = cache.Listings(self._list, ttl, *([clock] if clock else []))
+        # Every run's scalar tags, indexed (scalars.Index): a run's loss may sit in a sibling run.
+        self._scalar_listings = cache.Listings(self._list_scalars, ttl, *([clock] if clock else []))
         self.computations = 0  # analyses computed (not served from the cache): for tests and the benchmark
 
     def _list(self, ctx, experiment_id, runs):
         return reading.list_histograms(self._provider, ctx, experiment_id, runs)
+
+    def _list_scalars(self, ctx, experiment_id, runs):
+        return scalars.Index(scalars.list_scalars(self._provider, ctx, experiment_id))
+
+    def _signals_of(self, ctx, experiment_id, run):
+        """``(chosen, fingerprint)``: the run's training signals ``{name: (run, tag)}`` and their freshness."""
+        index = self._scalar_listings.get(ctx, experiment_id)
+        try:
+            chosen = index.choose(run)
+        except Exception:  # a scalar listing we cannot read: the histogram diagnosis stands alone
+            chosen = {}
+        return chosen, scalars.fingerprint(chosen, index.listing)
+
+    def fingerprint(self, ctx, experiment_id, run, tags):
+        """What changes when new data arrives for a run: its histogram tags and its training signals."""
+        return reading.fingerprint(tags), self._signals_of(ctx, experiment_id, run)[1]
 
     def listing(self, ctx, experiment_id, runs=None):
         return self._listings.get(ctx, experiment_id, runs)
@@ -85,7 +103,8 @@ class Diagnoser:
             if not tags:
                 raise NotFound("no histogram data for run %r" % run)
         key = (experiment_id, run)
-        fingerprint = reading.fingerprint(tags)
+        chosen, scalar_fingerprint = self._signals_of(ctx, experiment_id, run)
+        fingerprint = (reading.fingerprint(tags), scalar_fingerprint)
         with self._lock:
             cached = self._cache.get(key, fingerprint)
             if cached is not None:
@@ -97,17 +116,18 @@ class Diagnoser:
                 if cached is not None:
                     return cached
             try:
+                signals = scalars.read(self._provider, ctx, experiment_id, chosen)
                 if background and _samples(tags) <= _WHOLE_RUN_SAMPLES:
                     series = reading.read_run(self._provider, ctx, experiment_id, run, tags)
                     if not series:
                         raise NotFound("no histogram data for run %r" % run)
                     wide = not parallel.worth_sending(list(series.values()))
-                    result = analyse(run, series) if wide else self._pool.run(analyse, run, series)
+                    result = analyse(run, series, None, signals) if wide else self._pool.run(analyse, run, series, None, signals)
                 else:
                     series, tag_stats = parallel.read_grouped(self._provider, ctx, experiment_id, run, tags, self._pool)
                     if not series:
                         raise NotFound("no histogram data for run %r" % run)
-                    result = analyse(run, series, tag_stats)
+                    result = analyse(run, series, tag_stats, signals)
             except Exception as e:
                 with self._lock:
                     self._summaries[key] = (fingerprint, None, "%s: %s" % (type(e).__name__, e))
@@ -167,13 +187,13 @@ class Diagnoser:
         out = []
         for run in sorted(listing):
             tags = listing[run]
-            fingerprint = reading.fingerprint(tags)
+            fingerprint = self.fingerprint(ctx, experiment_id, run, tags)
             with self._lock:
                 known = self._summaries.get((experiment_id, run))
             row = {"run": run, "tags": len(tags), "layers": None, "first_step": None,
                    "last_step": max(int(ts.max_step) for ts in tags.values()),
                    "critical": None, "warning": None, "info": None, "status": "pending",
-                   "worst": None, "profile": None}
+                   "worst": None, "profile": None, "headline": None, "first_sign": None, "final": None}
             if known is not None and known[1] is not None:
                 row.update(known[1], tags=len(tags), last_step=row["last_step"])
             fresh = known is not None and known[0] == fingerprint

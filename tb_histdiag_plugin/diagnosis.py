@@ -15,7 +15,7 @@ import threading
 
 import numpy as np
 
-from tb_histdiag_plugin import downsample, parallel, rules, severity, stats
+from tb_histdiag_plugin import downsample, parallel, rules, scalars, severity, stats, timeline
 from tb_histdiag_plugin import layers as layers_mod
 from tb_histdiag_plugin.jsonvalues import json_list, json_lists, round_significant  # noqa: F401  (public here too)
 
@@ -56,7 +56,7 @@ def _array_bytes(arrays):
 class RunAnalysis:
     """Everything about one run that does not depend on rule settings."""
 
-    def __init__(self, run, series, tag_infos, layers, tag_stats=None):
+    def __init__(self, run, series, tag_infos, layers, tag_stats=None, signals=None):
         self.run = run
         # Worker processes that serialise its documents in parts (set by ``diagnoser.Diagnoser``; not pickled).
         self.pool = None
@@ -81,12 +81,18 @@ class RunAnalysis:
         self.ungrouped = ungrouped(tag_infos) if ungrouped else sorted(t for t, i in tag_infos.items() if not i.layer)
         self.wall_times = {tag: s.wall_times for tag, s in series.items()}
         self.run_view = rules.RunView(self.views, layers)
+        # The training signals beside the histograms (loss, accuracy, learning rate; scalars.py).
+        self.signals = scalars.percent_scaled(signals or {})
+        self.classes, self.chance_loss = scalars.infer_classes(self.run_view)
+        self.run_view.scalars = self.signals
+        self.run_view.classes, self.run_view.chance_loss = self.classes, self.chance_loss
         # Serialised on first use: ``/runs`` needs only the summary, so runs
         # nobody opens never pay for (or hold) the JSON.
         self._series_json = None
         self._default_gzip = None
         self._json_lock = threading.Lock()
-        self._default_markers = rules.evaluate(self.run_view, rules.DEFAULTS)
+        self._default_story = self._story(rules.DEFAULTS)
+        self._default_markers = self._default_story[0]
         self.steps = np.unique(np.concatenate([v.steps for v in self.views])) if self.views else np.zeros(0, np.int64)
         self._array_bytes = self.steps.nbytes + sum(
             v.steps.nbytes + v.non_finite.nbytes + _array_bytes(v.stats.values()) for v in self.views
@@ -145,10 +151,17 @@ class RunAnalysis:
         jobs = [pool.submit(series_text, entries[a:b]) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
         return "[" + ",".join(job.result()[1:-1] for job in jobs) + "]"
 
-    def markers(self, settings=None):
+    def _story(self, settings):
+        """``(markers, timeline, first_sign, headline)`` under ``settings`` (``timeline.py``)."""
+        return timeline.annotate(rules.evaluate(self.run_view, settings), self.signals, self.layers)
+
+    def story(self, settings=None):
         if settings is None or settings == rules.DEFAULTS:
-            return self._default_markers
-        return rules.evaluate(self.run_view, settings)
+            return self._default_story
+        return self._story(settings)
+
+    def markers(self, settings=None):
+        return self.story(settings)[0]
 
     def document_json(self, settings=None, start_step=None, end_step=None, max_points=downsample.MAX_POINTS):
         """The contract's diagnostics document, serialised.
@@ -160,7 +173,7 @@ class RunAnalysis:
         every logged step.  The default document's series text is cached.
         """
         settings = settings or rules.DEFAULTS
-        markers = self.markers(settings)
+        markers, episodes, sign, headline = self.story(settings)
         default = (settings == rules.DEFAULTS and start_step is None and end_step is None
                    and max_points == downsample.MAX_POINTS)
         kept, thinned = self._kept(markers, start_step, end_step, max_points)
@@ -178,7 +191,13 @@ class RunAnalysis:
                            "step_range": [first if start_step is None else int(start_step),
                                           last if end_step is None else int(end_step)]},
                           separators=(",", ":"))
-        tail = json.dumps({"markers": markers, "settings": settings}, separators=(",", ":"), allow_nan=False)
+        chance = None if self.chance_loss is None else round(self.chance_loss, 6)
+        tail = json.dumps({"markers": markers, "settings": settings, "headline": headline, "first_sign": sign,
+                           "timeline": episodes, "classes": self.classes, "chance_loss": chance,
+                           "scalars": scalars.document(self.signals, self.classes, self.chance_loss,
+                                                       max_points if start_step is None and end_step is None
+                                                       else None)},
+                          separators=(",", ":"), allow_nan=False)
         return head[:-1] + ',"series":' + series_text + "," + tail[1:]
 
     def document_gzip(self, settings=None, start_step=None, end_step=None):
@@ -228,13 +247,27 @@ class RunAnalysis:
             "status": "done",
             "worst": {k: worst[k] for k in ("kind", "severity", "layer")} if worst else None,
             "profile": self.profile(),
+            "headline": self._default_story[3],
+            "first_sign": ({k: v for k, v in self._default_story[2].items() if k != "learning_rate"}
+                           if self._default_story[2] else None),
+            "final": self.final(),
         }
 
+    def final(self):
+        """The last finite value of each of loss, val_loss, accuracy and val_accuracy (None where not logged)."""
+        out = {}
+        for name in ("loss", "val_loss", "accuracy", "val_accuracy"):
+            signal = self.signals.get(name)
+            _, values = signal.finite() if signal is not None else (None, ())
+            out[name] = float(round_significant(values[-1])) if len(values) else None
+        return out
 
-def analyse(run, series, tag_stats=None):
-    """A ``RunAnalysis`` from ``{tag: reading.Series}`` (and their ``group_stats`` if known)."""
+
+def analyse(run, series, tag_stats=None, signals=None):
+    """A ``RunAnalysis`` from ``{tag: reading.Series}`` (and their ``group_stats`` if known, and
+    the run's training signals, ``{name: scalars.Signal}``)."""
     first_seen = {}
     for tag, s in series.items():
         first_seen[tag] = (float(s.wall_times[0]) if len(s.wall_times) else 0.0, int(s.steps[0]) if len(s.steps) else 0)
     layers, infos = layers_mod.group(first_seen)
-    return RunAnalysis(run, series, infos, layers, tag_stats)
+    return RunAnalysis(run, series, infos, layers, tag_stats, signals)

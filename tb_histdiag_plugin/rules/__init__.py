@@ -13,13 +13,15 @@ condition over consecutive steps is one marker with ``first_step``/``last_step``
 Where the rules live, by what they read: ``rules/gradients.py`` (gradient
 histograms), ``rules/activations.py`` (activations), ``rules/weights.py``
 (weights and biases), ``rules/inferred.py`` (gradient problems inferred from
-weights when no gradients are logged).  Every marker says where its evidence
+weights when no gradients are logged), ``rules/training.py`` (the run as a
+whole, from the loss and accuracy logged beside the histograms).  Every marker says where its evidence
 came from (``evidence_from``).
 """
 
 import numpy as np
 
-from tb_histdiag_plugin.rules import activations as rules_activations, gradients as rules_gradients, inferred as rules_inferred, weights as rules_weights
+from tb_histdiag_plugin.rules import activations as rules_activations, gradients as rules_gradients
+from tb_histdiag_plugin.rules import inferred as rules_inferred, training as rules_training, weights as rules_weights
 from tb_histdiag_plugin.rules.base import RunView, SeriesView, fmt, marker, sort_key, spans  # noqa: F401 (re-exported)
 from tb_histdiag_plugin.settings import DEFAULTS, SETTINGS, Setting, SettingError, parse_settings  # noqa: F401
 
@@ -77,6 +79,7 @@ RULES = (
     rules_weights.weight_growth,
     rules_weights.off_center,
     rules_weights.clipped_values,
+    *rules_training.RULES,
 )
 
 

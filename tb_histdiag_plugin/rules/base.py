@@ -60,6 +60,9 @@ class SeriesView:
 class RunView:
     series: list
     layers: list  # contract layer dicts, depth order
+    scalars: dict = dataclasses.field(default_factory=dict)  # {signal: scalars.Signal}: loss, accuracy, lr
+    classes: object = None  # int, inferred from the output layer (scalars.infer_classes), or None
+    chance_loss: object = None  # float: ln C (ln 2 for a binary head), or None
 
     def primary(self, role):
         """``{layer_name: SeriesView}`` of each layer's main tag for ``role``."""

@@ -185,7 +185,8 @@ def weight_decay_shrink(run, settings):
     for s, idx, ratio, share in _trends(run, shrinking=True):
         if ratio <= settings["shrink_ratio"] and share >= settings["steady_fraction"]:
             severity = grade(ratio, settings["shrink_warning_ratio"], lower_is_worse=True)
-            out.append(marker("weight_decay_shrink", severity, s, s.steps[idx[0]], s.steps[idx[-1]],
+            onset = idx[np.argmax(s.stats["l2_norm"][idx] <= settings["shrink_ratio"] * s.stats["l2_norm"][idx[0]])]
+            out.append(marker("weight_decay_shrink", severity, s, s.steps[onset], s.steps[idx[-1]],
                               "%s (%s%% of it), falling at %d%% of steps"
                               % (_norm_sentence(s, idx, "fell"), fmt(100 * ratio), round(100 * share)), SOURCE))
     return out
@@ -211,7 +212,9 @@ def weight_growth(run, settings):
             severity = grade(ratio, settings["growth_warning_ratio"], settings["growth_critical_ratio"])
             measured = ("; %s× from %s of the other layers' initial RMS, as it started far smaller"
                         % (fmt(ratio), fmt(SMALL_INIT_SHARE)) if small else "")
-            out.append(marker("weight_growth", severity, s, s.steps[idx[0]], s.steps[idx[-1]],
+            base = floor if small else norm[idx[0]]
+            onset = idx[np.argmax(norm[idx] >= settings["growth_ratio"] * base)]  # where it first holds
+            out.append(marker("weight_growth", severity, s, s.steps[onset], s.steps[idx[-1]],
                               "%s (%s×%s), rising at %d%% of steps"
                               % (_norm_sentence(s, idx, "grew"), fmt(norm[idx[-1]] / norm[idx[0]]), measured,
                                  round(100 * share)), SOURCE))
