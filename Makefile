@@ -10,7 +10,7 @@ DEMO_LOGDIR ?= demo_logs
 FRONTEND := tb_histdiag_plugin_frontend
 BUNDLE := tb_histdiag_plugin/static/index.js
 
-.PHONY: test demo setup chromium frontend frontend-check bench clean
+.PHONY: test demo setup chromium frontend frontend-check bench clean mutation
 
 # pip's byte-compiling of all of TensorFlow and torch is half of setup's time: install without it,
 # then compile only what the tests and the demo import (tests/precompile.py).
@@ -51,6 +51,23 @@ demo:
 
 bench: setup chromium
 	$(PY) bench/run_bench.py
+
+# Mutation testing (tests/mutation/): mutmut over the analysis modules against the fast tests (one module at
+# a time, one worker), StrykerJS over the tab's pure modules against the node tests; prints the kill rates
+# and writes tests/mutation/report-<date>.md.  Hours on 2 cores: MUTATION_MODULES="tb_histdiag_plugin/stats.py"
+# picks Python modules, MUTATION_PY=0 or MUTATION_JS=0 skips a side.
+MUTATION_MODULES ?=
+MUTATION_PY ?= 1
+MUTATION_JS ?= 1
+$(VENV)/.mutation-installed: setup.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --no-compile -e '.[mutation]'
+	touch $@
+
+mutation: $(VENV)/.mutation-installed
+	if [ "$(MUTATION_PY)" != 0 ]; then $(PY) tests/mutation/run_python.py $(MUTATION_MODULES); fi
+	if [ "$(MUTATION_JS)" != 0 ]; then cd $(FRONTEND) && npm ci --no-audit --no-fund && npx stryker run ../tests/mutation/stryker.config.json; fi
+	$(PY) tests/mutation/report.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_LOGDIR) build dist *.egg-info

@@ -24,6 +24,7 @@ TEST = [
 ]
 DEMO = ["tensorflow-cpu==2.21.0", "torch==2.13.0", "tensorboardX==2.6.5"]
 NOTEBOOK = ["matplotlib>=3.8"]
+MUTATION = ["mutmut==3.8.1", "pytest>=8"]  # make mutation (tests/mutation/)
 
 setuptools.setup(
     name="tb-histdiag",
@@ -35,7 +36,8 @@ setuptools.setup(
     packages=setuptools.find_packages(include=["tb_histdiag_plugin", "tb_histdiag_plugin.*"]),
     package_data={"tb_histdiag_plugin": ["static/*.js", "http_api.md"]},
     install_requires=["tensorboard>=2.12", "numpy>=1.22", "werkzeug>=2"],
-    extras_require={"test": TEST, "demo": DEMO, "notebook": NOTEBOOK},
+    extras_require={"test": TEST, "demo": DEMO, "notebook": NOTEBOOK,
+                    "mutation": MUTATION},
     entry_points={
         "tensorboard_plugins": ["histdiag = tb_histdiag_plugin.entry_point:HistDiagLoader"],
         "console_scripts": ["tb-histdiag = tb_histdiag_plugin.cli:console_main"],
