@@ -136,6 +136,15 @@ pre.hd-code { background: var(--hd-code); border: 1px solid var(--hd-border); bo
 .hd-tl-legend { margin-bottom: 2px; }
 .hd-tl-key { display: inline-block; width: 18px; height: 0; border-top-width: 2px; vertical-align: middle; }
 .hd-tl-note { margin: 4px 0 0; }
+.hd-tl-chains { list-style: none; margin: 4px 0 0; padding: 0; font-size: 12px; }
+.hd-tl-chain { margin: 2px 0; }
+.hd-tl-step { background: var(--hd-surface2); border: 1px solid var(--hd-border); border-left: 3px solid var(--hd-border);
+  border-radius: 3px; padding: 0 6px; cursor: pointer; font-size: 12px; }
+.hd-tl-step:hover { background: var(--hd-hover); }
+.hd-tl-step.hd-critical { border-left-color: var(--hd-critical); }
+.hd-tl-step.hd-warning { border-left-color: var(--hd-warning); }
+.hd-tl-step.hd-info { border-left-color: var(--hd-info); }
+.hd-tl-arrow { color: var(--hd-text2); }
 .hd-hidden { display: none !important; }
 .hd-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

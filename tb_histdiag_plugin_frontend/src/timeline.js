@@ -92,6 +92,7 @@ export function laneOf(m) {
  *   signals: [{key, label, axis, dashed, run, tag, points, compared}],  the focused run's first, then compared runs'
  *   axes: [{id, name, log}]                                            only the axes some signal uses
  *   chance: number|null                                                the loss at chance (a reference line)
+ *   classes: number|null                                               the classes it was inferred from
  *   lanes: [{key, label, layer?, tag?, run?}]                           the run's lane first, then by depth
  *   marks: [{marker, lane, step, last_step, kind, severity, layer, tag, evidence, evidence_from, first, causedBy,
  *            cause (the cause's mark or null), link, episode}]         one per marker with an onset, by onset
@@ -122,6 +123,7 @@ export function timelineModel(doc, opts) {
     .map((a) => ({ ...a, log: axisIsLog(signals.filter((s) => s.axis === a.id)) }));
   const chanceRaw = finiteOrNull(d.chance_loss ?? scalars.chance_loss);
   const chance = chanceRaw !== null && chanceRaw > 0 && axes.some((a) => a.id === 'loss') ? chanceRaw : null;
+  const classes = finiteOrNull(d.classes ?? scalars.classes);
 
   // markers, their lanes and episodes
   const markers = Array.isArray(d.markers) ? d.markers : [];
@@ -239,7 +241,7 @@ export function timelineModel(doc, opts) {
     see(b.last_step);
   }
   return {
-    signals, axes, chance, lanes, marks, bands, links, firstSign,
+    signals, axes, chance, classes, lanes, marks, bands, links, firstSign,
     range: lo === Infinity ? null : [lo, hi], hiddenLanes, empty: !signals.length && !marks.length,
   };
 }
@@ -274,4 +276,22 @@ export function valueAt(points, step) {
     best = v;
   }
   return best;
+}
+
+/** At most this many markers are listed per episode under the strip (the strip shows them all). */
+export const MAX_CHAIN = 6;
+
+/**
+ * The episodes as text under the strip, in order of onset (also the strip's keyboard access): [{episode, first_step,
+ * last_step, severity, marks: [mark] (the episode's first marker, then by onset, at most MAX_CHAIN), more}].
+ */
+export function episodeChains(tm) {
+  const byMarker = new Map(tm.marks.map((m) => [m.marker, m]));
+  return tm.bands.map((b) => {
+    const members = [...new Set([b.first, ...b.markers])].filter((i) => i !== null && byMarker.has(i)).map((i) => byMarker.get(i));
+    const rank = (m) => (m.marker === b.first ? 0 : 1);
+    members.sort((x, y) => rank(x) - rank(y) || x.step - y.step || x.lane - y.lane || x.marker - y.marker);
+    return { episode: b.episode, first_step: b.first_step, last_step: b.last_step, severity: b.severity,
+      marks: members.slice(0, MAX_CHAIN), more: Math.max(0, members.length - MAX_CHAIN) };
+  }).sort((x, y) => x.first_step - y.first_step || x.episode - y.episode);
 }

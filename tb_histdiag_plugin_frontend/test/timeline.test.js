@@ -40,6 +40,7 @@ test('signals: present scalars only, sorted by step, non-finite values as gaps',
   assert.deepEqual(tm.signals[3].points, [[0, 0.001], [10, 0.01], [20, 0.25]]);
   assert.equal(tm.signals[1].tag, 'epoch_loss');
   assert.equal(tm.chance, 2.302);
+  assert.equal(tm.classes, 10);
   assert.equal(scalarSignal(null), null);
   assert.equal(scalarSignal({ steps: [], values: [] }), null);
   assert.equal(scalarSignal({ steps: 'x', values: [] }), null);
@@ -231,4 +232,24 @@ test('the strip reads the focused model and the other compared ones; notes say w
   assert.equal(stripNote(timelineModel({}), 'r'), 'No training scalars (loss, accuracy, learning rate) and no markers in r.');
   assert.equal(stripNote(timelineModel({ ...DOC, scalars: {} }), 'r'), 'No loss, accuracy or learning-rate scalars found for r: markers only.');
   assert.equal(stripNote(timelineModel({ scalars: DOC.scalars }), 'r'), 'No markers in r.');
+});
+
+test('episodes as chains: the first marker, then the others by onset; long ones cut with a count', async () => {
+  const { episodeChains, MAX_CHAIN } = await import('../src/timeline.js');
+  const tm = timelineModel(DOC, { layerOrder: ORDER });
+  const chains = episodeChains(tm);
+  assert.equal(chains.length, 1);
+  assert.deepEqual(chains[0].marks.map((m) => m.marker), [3, 0, 1, 4, 5]); // steps 10, 18, 22, 30, 50
+  assert.equal(chains[0].more, 0);
+  assert.deepEqual([chains[0].first_step, chains[0].last_step, chains[0].severity], [10, 60, 'critical']);
+  // an episode whose first marker is not its earliest onset still starts with it; episodes sorted by onset
+  const markers = [];
+  for (let i = 0; i < 9; i++) markers.push(M('dead_units', 'l' + i, 20 - i, 30));
+  const doc = { markers, timeline: [{ first: 4, markers: [0, 1, 2, 3, 4, 5, 6, 7, 8], first_step: 12, last_step: 30 },
+    { first: 8, markers: [8], first_step: 5, last_step: 6 }] };
+  const c = episodeChains(timelineModel(doc));
+  assert.deepEqual(c.map((x) => x.first_step), [5, 12]);
+  assert.deepEqual(c[1].marks.map((m) => m.marker), [4, 8, 7, 6, 5, 3].slice(0, MAX_CHAIN));
+  assert.equal(c[1].more, 9 - MAX_CHAIN);
+  assert.deepEqual(episodeChains(timelineModel({})), []);
 });

@@ -379,3 +379,32 @@ def test_sweep_columns_and_natural_order(timeline_tab, timeline_server):
     page.wait_for_selector("#hd-sweep th[data-col=run][aria-sort=ascending]")
     assert order() == NATURAL
     timeline_tab.assert_clean()
+
+
+def test_episodes_are_listed_as_buttons_that_open_the_layer(timeline_tab, timeline_server):
+    """Under the strip, each episode of the document as text, its markers as buttons (keyboard access)."""
+    doc = _document(timeline_server, SICK)
+    page = _open(timeline_tab, "run=" + urllib.parse.quote(SICK))
+    chains = page.locator("#hd-timeline .hd-tl-chain")
+    assert chains.count() == len(doc["timeline"])
+    listed = chains.evaluate_all("els => els.map((li) => [...li.querySelectorAll('button')].map((b) => +b.dataset.marker))")
+    by_onset = sorted(doc["timeline"], key=lambda e: e["first_step"])
+    for episode, markers in zip(by_onset, listed):
+        assert markers[0] == episode["first"]
+        assert set(markers) == set(episode["markers"]) | {episode["first"]}
+    # the first sign is marked as such; a layer's button opens that layer at its onset, from the keyboard
+    sign = doc["first_sign"]
+    first_button = page.locator("#hd-timeline .hd-tl-step[data-marker='%d']" % sign["marker"]).first
+    assert first_button.inner_text().endswith("(first sign)")
+    i, m = next((i, m) for i, m in enumerate(doc["markers"]) if m["layer"] is not None and
+                any(i in e["markers"] for e in doc["timeline"]))
+    button = page.locator("#hd-timeline .hd-tl-step[data-marker='%d']" % i).first
+    assert button.get_attribute("title") == m["evidence"]
+    button.focus()
+    page.keyboard.press("Enter")
+    detail = page.locator("#hd-detail:not(.hd-hidden) .hd-detail-name")
+    detail.wait_for(timeout=10000)
+    assert detail.inner_text() == m["layer"]
+    page.wait_for_function("(s) => new URLSearchParams(location.hash.slice(1)).get('step') === String(s)",
+                           arg=m["first_step"])
+    timeline_tab.assert_clean()

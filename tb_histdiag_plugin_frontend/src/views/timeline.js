@@ -5,7 +5,9 @@
 // the chosen step (actions.setStep). Without scalars only the lanes show; with neither, a short note.
 
 import { el, clear } from '../dom.js';
-import { timelineModel, stripLayout, markAction } from '../timeline.js';
+import { timelineModel, stripLayout, markAction, episodeChains } from '../timeline.js';
+import { markerTitle } from '../advice.js';
+import { formatNumber } from '../format.js';
 import { TIMELINE_MARKS_ID, redraw, signalStyle, themeColors, timelineOption } from '../charts.js';
 import { colorOf, comparedModels, focusedModel } from '../select.js';
 import { chartIn, memo } from './parts.js';
@@ -34,16 +36,44 @@ export function stripNote(tm, run) {
 export function mount(container, { actions, win }) {
   const legend = el('div', { class: 'hd-legend hd-tl-legend' });
   const note = el('p', { class: 'hd-hint hd-tl-note hd-hidden', id: 'hd-timeline-note' });
+  const chains = el('ol', { class: 'hd-tl-chains', 'aria-label': 'Episodes, in order of onset' });
   const chartDiv = el('div', { class: 'hd-chart hd-tl-chart', id: 'hd-timeline-chart', role: 'img',
     'aria-label': 'Training timeline: loss, accuracy and learning rate over steps, and each marker\'s onset per layer' });
   container.append(el('div', { class: 'hd-section-head' }, el('h2', { text: 'Training timeline' }),
     el('span', { class: 'hd-hint', text: 'scalars over steps; marks: each marker\'s onset on its layer\'s lane (◆ first sign), ' +
-      'shaded: episodes; hover for the evidence, click for the layer at that step' })), legend, chartDiv, note);
+      'shaded: episodes; hover for the evidence, click for the layer at that step' })), legend, chartDiv, note, chains);
   const chart = chartIn(chartDiv, win);
   const drawn = memo();
   let tm = null;
   let rowKeys = new Set();
   let clickBound = false;
+
+  /** A mark opens its layer's (or tag's) detail at its onset, or moves the chosen step (the run's lane). */
+  function open(mark) {
+    const a = markAction(mark, rowKeys);
+    if (a.detail !== null) actions.openDetail(a.detail, { step: a.step, markers: true });
+    else actions.setStep(a.step);
+  }
+
+  /** The episodes as text, each marker a button (the strip's keyboard access). */
+  function drawChains() {
+    clear(chains);
+    episodeChains(tm).forEach((c, k) => {
+      const li = el('li', { class: 'hd-tl-chain', 'data-episode': String(c.episode), 'data-severity': c.severity },
+        el('span', { class: 'hd-hint', text: 'Episode ' + (k + 1) + ' · steps ' + formatNumber(c.first_step) + '–' +
+          formatNumber(c.last_step) + ': ' }));
+      c.marks.forEach((m, i) => {
+        if (i) li.appendChild(el('span', { class: 'hd-tl-arrow', 'aria-hidden': 'true', text: ' → ' }));
+        li.appendChild(el('button', { type: 'button', class: 'hd-tl-step hd-' + m.severity, 'data-marker': String(m.marker),
+          'data-kind': m.kind, 'data-step': String(m.step), title: m.evidence, onclick: () => open(m),
+          text: markerTitle(m.kind) + ' · ' + (m.layer !== null ? m.layer : m.tag !== null && m.evidence_from !== 'scalars'
+            ? m.tag : 'run') + ' · step ' + formatNumber(m.step) + (m.first ? ' (first sign)' : '') }));
+      });
+      if (c.more) li.appendChild(el('span', { class: 'hd-hint', text: ' +' + c.more + ' more' }));
+      chains.appendChild(li);
+    });
+  }
+
   return {
     render(state) {
       const model = focusedModel(state);
@@ -65,6 +95,7 @@ export function mount(container, { actions, win }) {
       note.textContent = text;
       note.classList.toggle('hd-hidden', !text);
       chartDiv.classList.toggle('hd-hidden', tm.empty);
+      drawChains();
       const t = themeColors(state.dark);
       clear(legend);
       for (const s of tm.signals) {
@@ -72,6 +103,11 @@ export function mount(container, { actions, win }) {
         legend.appendChild(el('span', { 'data-signal': s.key, 'data-run': s.run },
           el('span', { class: 'hd-tl-key', style: { borderTopColor: style.color, borderTopStyle: style.type } }),
           (s.compared ? s.run + ' ' : '') + s.label + (s.tag ? ' (' + s.tag + ')' : '')));
+      }
+      if (tm.chance !== null) {
+        legend.appendChild(el('span', { 'data-signal': 'chance' },
+          el('span', { class: 'hd-tl-key', style: { borderTopColor: t.text2, borderTopStyle: 'dotted' } }),
+          'loss at chance ' + formatNumber(tm.chance) + (tm.classes !== null ? ' (' + tm.classes + ' classes)' : '')));
       }
       if (tm.empty) return; // the chart stays hidden
       chartDiv.style.height = stripLayout(tm).height + 'px';
@@ -83,10 +119,7 @@ export function mount(container, { actions, win }) {
         c.on('click', (p) => {
           if (p.componentType !== 'series' || p.seriesId !== TIMELINE_MARKS_ID || !tm) return;
           const mark = tm.marks[p.dataIndex];
-          if (!mark) return;
-          const a = markAction(mark, rowKeys);
-          if (a.detail !== null) actions.openDetail(a.detail, { step: a.step, markers: true });
-          else actions.setStep(a.step);
+          if (mark) open(mark);
         });
       }
     },
