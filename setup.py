@@ -21,9 +21,14 @@ TEST = [
     "nbclient>=0.10",
     "nbformat>=5",
     "ipykernel>=6",
+    "dask[distributed]>=2024.1",  # tests/test_dask.py (a real LocalCluster)
+    "moto[server]>=5.0",  # tests/test_s3.py (a real S3 endpoint on loopback)
+    "boto3>=1.34",
 ]
 DEMO = ["tensorflow-cpu==2.21.0", "torch==2.13.0", "tensorboardX==2.6.5"]
 NOTEBOOK = ["matplotlib>=3.8"]
+DASK = ["dask[distributed]>=2024.1"]  # tb-histdiag report --scheduler, diagnose(client=...)
+S3 = ["boto3>=1.34"]  # s3:// logdirs through TensorBoard's S3 file system
 MUTATION = ["mutmut==3.8.1", "pytest>=8"]  # make mutation (tests/mutation/)
 
 setuptools.setup(
@@ -37,7 +42,7 @@ setuptools.setup(
     package_data={"tb_histdiag_plugin": ["static/*.js", "http_api.md"]},
     install_requires=["tensorboard>=2.12", "numpy>=1.22", "werkzeug>=2"],
     extras_require={"test": TEST, "demo": DEMO, "notebook": NOTEBOOK,
-                    "mutation": MUTATION},
+                    "mutation": MUTATION, "dask": DASK, "s3": S3},
     entry_points={
         "tensorboard_plugins": ["histdiag = tb_histdiag_plugin.entry_point:HistDiagLoader"],
         "console_scripts": ["tb-histdiag = tb_histdiag_plugin.cli:console_main"],

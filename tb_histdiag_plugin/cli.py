@@ -2,13 +2,18 @@
 
 Exit status: 0 when the report was made, 1 when ``--fail-on`` is given and a
 marker of that severity or worse exists, 2 on a usage error or a logdir that
-does not exist or holds no histograms.  The text comes from ``formatting.py``;
-``--format json`` prints ``api.diagnose``'s result unchanged.
+does not exist, cannot be read or holds no histograms, an unreachable
+``--scheduler``, or when no run could be analysed (a run that fails is named
+on stderr and the others are reported).  The text comes from
+``formatting.py``; ``--format json`` prints ``api.diagnose``'s result
+unchanged.  Progress goes to stderr as runs finish: a bar on a terminal,
+plain lines otherwise.
 """
 
 import argparse
 import json
 import sys
+import time
 
 from tb_histdiag_plugin import api, loading
 from tb_histdiag_plugin.formatting import format_text
@@ -37,7 +42,7 @@ def _parser():
     parser = _Parser(prog="tb-histdiag", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     report = sub.add_parser("report", help="diagnose the histogram summaries of a logdir")
-    report.add_argument("logdir", help="a TensorBoard log directory")
+    report.add_argument("logdir", help="a TensorBoard log directory, or an s3:// or gs:// URL")
     report.add_argument("--run", help="only this run")
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.add_argument("--fail-on", choices=("warning", "critical"), dest="fail_on",
@@ -47,7 +52,44 @@ def _parser():
                              + ", ".join(s.name for s in SETTINGS))
     report.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                         help="analyse N runs at a time (default: every core)")
+    report.add_argument("--scheduler", metavar="ADDRESS",
+                        help="analyse the runs on this Dask distributed scheduler (e.g. tcp://host:8786; "
+                             "needs the extra tb-histdiag[dask]); its workers read LOGDIR themselves")
     return parser
+
+
+class _Progress:
+    """Runs analysed so far, on stderr: a bar redrawn in place on a terminal, else a line
+    at most every ``interval`` seconds (and the last one); failed runs always get their own line."""
+
+    def __init__(self, stream, interval=1.0):
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.interval = interval
+        self._last = None
+        self._drawn = False
+
+    def __call__(self, run, done, total, error):
+        if error is not None:
+            self._clear()
+            self.stream.write("tb-histdiag: run %r failed: %s\n" % (run, error))
+        now = time.monotonic()
+        if self.tty:
+            width = 30
+            filled = width * done // max(total, 1)
+            self.stream.write("\r[%s%s] %d/%d runs done" % ("#" * filled, "." * (width - filled), done, total))
+            self._drawn = True
+            if done == total:
+                self._clear(keep=True)
+        elif done == total or self._last is None or now - self._last >= self.interval:
+            self.stream.write("tb-histdiag: %d/%d runs done\n" % (done, total))
+            self._last = now
+        self.stream.flush()
+
+    def _clear(self, keep=False):
+        if self.tty and self._drawn:
+            self.stream.write("\n" if keep else "\r\033[K")
+            self._drawn = False
 
 
 def _settings(pairs):
@@ -64,16 +106,30 @@ def _settings(pairs):
 def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.jobs is not None and args.scheduler:
+        parser.error("--jobs and --scheduler exclude each other (the cluster's workers set the parallelism)")
     loading.prefer_tensorflow_stub()
+    client = None
     try:
         settings = _settings(args.settings)
-        result = api.diagnose(args.logdir, run=args.run, jobs=args.jobs, **settings)
-    except (loading.LogdirError, SettingError) as e:
+        if args.scheduler:
+            from tb_histdiag_plugin import cluster
+
+            client = cluster.connect(args.scheduler)
+        result = api.diagnose(args.logdir, run=args.run, jobs=args.jobs, client=client,
+                              progress=_Progress(sys.stderr), **settings)
+    except (loading.LogdirError, SettingError, ConnectionError) as e:  # cluster.SchedulerError is a ConnectionError
         print("tb-histdiag: %s" % e, file=sys.stderr)
         return 2
     except KeyError as e:
         print("tb-histdiag: %s" % e.args[0], file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # the workers' tasks were cancelled on the way out
+        print("\ntb-histdiag: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if client is not None:
+            client.close()
     if args.format == "json":
         json.dump(result, sys.stdout, separators=(",", ":"))
         sys.stdout.write("\n")

@@ -4,23 +4,36 @@ The CLI and the Python API read logs exactly as ``tensorboard --load_fast=false`
 does (the event multiplexer and its data provider, which also migrate TF1 and
 PyTorch histogram protos), so no TensorFlow is needed and the report sees the
 same data as the tab.  Unlike the server, every sample is kept.
+
+A logdir may be a URL (``s3://``, ``gs://``): it is listed and read through
+TensorBoard's file systems (``remote.py``).  ``diagnose_logdir`` runs each run
+as a task in local worker processes or, given a ``dask.distributed`` client,
+on a cluster (``cluster.py``); the workers read the logdir themselves.
 """
 
+import json
 import multiprocessing
 import os
+import signal
 import sys
 import types
+from concurrent import futures
+from concurrent.futures import process
 
 from tensorboard import context
 from tensorboard.backend.event_processing import data_provider as tb_data_provider
 from tensorboard.backend.event_processing import io_wrapper
 from tensorboard.backend.event_processing import plugin_event_multiplexer
 
-from tb_histdiag_plugin import diagnoser, parallel, reading
+from tb_histdiag_plugin import diagnoser, parallel, reading, remote
 
 
 class LogdirError(ValueError):
     """A logdir that does not exist or holds no histograms."""
+
+
+class RunFailed(Exception):
+    """A run that could not be loaded or analysed (the message is one line, naming the cause)."""
 
 
 def _multiplexer():
@@ -31,13 +44,22 @@ def _multiplexer():
 
 
 def _check(logdir):
-    if not os.path.isdir(logdir):
+    if remote.is_url(logdir):
+        try:
+            remote.check_dir(logdir)
+        except remote.RemoteError as e:
+            raise LogdirError(str(e)) from e
+    elif not os.path.isdir(logdir):
         raise LogdirError("logdir %r does not exist or is not a directory" % logdir)
 
 
 def local_provider(logdir):
     """A loaded data provider over ``logdir`` keeping all histogram samples."""
     _check(logdir)
+    try:
+        remote.use_stub_here(logdir)
+    except remote.RemoteError as e:
+        raise LogdirError(str(e)) from e
     multiplexer = _multiplexer()
     multiplexer.AddRunsFromDirectory(logdir)
     multiplexer.Reload()
@@ -47,6 +69,11 @@ def local_provider(logdir):
 def run_dirs(logdir):
     """``{run: directory}`` of the runs of ``logdir``, named as TensorBoard names them."""
     _check(logdir)
+    if remote.is_url(logdir):
+        try:
+            return remote.run_dirs(logdir)
+        except remote.RemoteError as e:
+            raise LogdirError(str(e)) from e
     return {os.path.relpath(d, logdir): d for d in io_wrapper.GetLogdirSubdirectories(logdir)}
 
 
@@ -56,7 +83,7 @@ def _analyse_run(args):
     multiplexer = _multiplexer()
     multiplexer.AddRun(path, name=run)
     multiplexer.Reload()
-    provider = tb_data_provider.MultiplexerDataProvider(multiplexer, os.path.dirname(path))
+    provider = tb_data_provider.MultiplexerDataProvider(multiplexer, remote.dirname(path))
     tags = reading.list_histograms(provider, request_context(), "", [run]).get(run)
     if not tags:
         return run, None
@@ -93,7 +120,112 @@ def analyse_logdir(logdir, runs=None, jobs=None):
     return {run: found[run] for run in sorted(found)}
 
 
+def diagnose_run(run, path, settings=None):
+    """``(run, document JSON or None)``: one run loaded, analysed and its document made, in
+    this process (a worker's task: only names, paths, settings and the JSON cross processes).
+
+    ``settings`` are the raw overrides ``api.diagnose`` takes; None means no
+    histograms.  Any failure raises ``RunFailed`` with a one-line message.
+    """
+    from tb_histdiag_plugin.settings import parse_settings
+
+    if not remote.is_url(path) and not os.path.isdir(path):
+        raise RunFailed("no directory %s where this run was analysed (is the logdir on a file system "
+                        "every worker shares?)" % path)
+    try:
+        remote.use_stub_here(path)
+        run, analysis = _analyse_run((run, path))
+        if analysis is None:
+            return run, None
+        return run, analysis.document_json(parse_settings(settings or {}))
+    except Exception as e:
+        raise RunFailed(remote.describe(e)) from None
+
+
+def _local_task(run, path, settings):
+    """``diagnose_run`` as ``(run, JSON or None, error or None)``."""
+    try:
+        return diagnose_run(run, path, settings) + (None,)
+    except RunFailed as e:
+        return run, None, str(e)
+
+
+def _worker_init():
+    """A local worker process: reads with TensorBoard's stub; Ctrl-C is the parent's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    prefer_tensorflow_stub()
+
+
+def _run_locally(work, settings, jobs, url):
+    """Yield ``(run, JSON or None, error or None)`` as the runs of ``work`` finish, in ``jobs`` processes.
+
+    One job runs here, in this process, unless the logdir is an ``s3://`` URL
+    this process cannot read (TensorFlow loaded, ``remote.use_stub_here``).
+    """
+    n = min(parallel.workers(jobs), max(1, len(work)))
+    if n == 1 and not (url and remote.is_s3(url) and not remote.stub_in_effect()):
+        for run, path in work:
+            yield _local_task(run, path, settings)
+        return
+    # fork is cheap, but not after TensorFlow started its threads.
+    ctx = multiprocessing.get_context("spawn" if "tensorflow" in sys.modules else "fork")
+    executor = futures.ProcessPoolExecutor(n, mp_context=ctx, initializer=_worker_init)
+    finished = False
+    try:
+        pending = {executor.submit(_local_task, run, path, settings): run for run, path in work}
+        for future in futures.as_completed(pending):
+            try:
+                yield future.result()
+            except process.BrokenProcessPool as e:
+                yield pending[future], None, "its worker process died (%s)" % remote.describe(e)
+        finished = True
+    finally:
+        if not finished:  # Ctrl-C, or the caller stopped reading: drop the rest now
+            for worker in list((getattr(executor, "_processes", None) or {}).values()):
+                worker.terminate()
+        executor.shutdown(wait=finished, cancel_futures=True)
+
+
+def diagnose_logdir(logdir, runs=None, jobs=None, settings=None, tasks=None, progress=None):
+    """``({run: document}, {run: error})`` of the runs of ``logdir`` (or of ``runs``).
+
+    Each run is a task (``diagnose_run``) loaded and analysed by a worker that
+    reads the logdir itself: in ``jobs`` local processes (None: every core),
+    or by ``tasks(work, settings)``, which runs ``diagnose_run`` on each
+    ``(run, path)`` of ``work`` elsewhere and yields ``(run, JSON or None,
+    error or None)`` as they finish (``cluster.run_tasks`` on a Dask
+    cluster).  The documents are the same either way.  Runs without histograms are left out; a run that
+    fails is in the second dict with a one-line reason, the others are kept.
+    ``progress(run, done, total, error)`` is called as each run finishes.
+    """
+    dirs = run_dirs(logdir)
+    names = sorted(dirs) if runs is None else list(runs)
+    unknown = [r for r in names if r not in dirs]
+    if unknown:
+        raise KeyError("no run %r in %r" % (unknown[0], logdir))
+    url = remote.is_url(logdir)
+    # Largest first, so the workers do not end on one big run (object sizes would cost a request each).
+    work = [(r, dirs[r] if url else os.path.abspath(dirs[r])) for r in names]
+    if not url:
+        work.sort(key=lambda rp: -_dir_bytes(rp[1]))
+    if tasks is not None:
+        done = tasks(work, settings)
+    else:
+        done = _run_locally(work, settings, jobs, logdir if url else None)
+    documents, failed = {}, {}
+    for i, (run, text, error) in enumerate(done, 1):
+        if error is not None:
+            failed[run] = error
+        elif text is not None:
+            documents[run] = json.loads(text)
+        if progress is not None:
+            progress(run, i, len(work), error)
+    return {run: documents[run] for run in sorted(documents)}, {run: failed[run] for run in sorted(failed)}
+
+
 def _dir_bytes(path):
+    if remote.is_url(path):
+        return 0  # a request per object: not worth it for ordering
     try:
         return sum(e.stat().st_size for e in os.scandir(path) if e.is_file())
     except OSError:
