@@ -163,6 +163,11 @@ class RunAnalysis:
     def markers(self, settings=None):
         return self.story(settings)[0]
 
+    def unjudged(self, settings=None):
+        """What a rule could not judge, and why (``rules/coverage.py``): too few values, say."""
+        coverage = getattr(rules, "coverage", None)
+        return coverage.unjudged(self.run_view, settings or rules.DEFAULTS) if coverage is not None else []
+
     def document_json(self, settings=None, start_step=None, end_step=None, max_points=downsample.MAX_POINTS):
         """The contract's diagnostics document, serialised.
 
@@ -192,7 +197,8 @@ class RunAnalysis:
                                           last if end_step is None else int(end_step)]},
                           separators=(",", ":"))
         chance = None if self.chance_loss is None else round(self.chance_loss, 6)
-        tail = json.dumps({"markers": markers, "settings": settings, "headline": headline, "first_sign": sign,
+        tail = json.dumps({"markers": markers, "settings": settings, "unjudged": self.unjudged(settings),
+                           "headline": headline, "first_sign": sign,
                            "timeline": episodes, "classes": self.classes, "chance_loss": chance,
                            "scalars": scalars.document(self.signals, self.classes, self.chance_loss,
                                                        max_points if start_step is None and end_step is None

@@ -46,7 +46,11 @@ def format_text(result):
     """The text report: per run, the layers in depth order, each with its markers."""
     lines = []
     for run, doc in result["runs"].items():
-        lines.append("run %s: %s" % (_plain(run), _summary(doc)))
+        if doc.get("headline"):
+            lines.append("run %s: %s" % (_plain(run), _plain(doc["headline"])))
+            lines.append("  %s" % _summary(doc))
+        else:
+            lines.append("run %s: %s" % (_plain(run), _summary(doc)))
         by_layer = {}
         for m in doc["markers"]:
             by_layer.setdefault(m["layer"], []).append(m)
@@ -59,9 +63,10 @@ def format_text(result):
         if doc.get("ungrouped"):
             lines.append("  ungrouped: %s" % ", ".join(_plain(tag) for tag in doc["ungrouped"]))
         for m in by_layer.get(None, []):
-            lines.append("     (tag %s) %s %s (steps %d–%d): %s" % (
-                _plain(m["tag"]), _ICON[m["severity"]], _kind_text(m), m["first_step"], m["last_step"],
-                _plain(m["evidence"])))
+            where = "the run (%s)" % _plain(m["tag"]) if m.get("evidence_from") == "scalars" else "(tag %s)" % _plain(
+                m["tag"])
+            lines.append("     %s %s %s (steps %d–%d): %s" % (
+                where, _ICON[m["severity"]], _kind_text(m), m["first_step"], m["last_step"], _plain(m["evidence"])))
         if not doc["markers"]:
             lines.append("  no markers: the histograms show no sign of trouble")
         lines.append("")
@@ -86,6 +91,8 @@ def markers_html(result):
     for name, doc in result["runs"].items():
         out.append('<h4 style="margin:8px 0 2px"><span style="color:%s">&#9632;</span> run %s '
                    '<small style="font-weight:normal">%s</small></h4>' % (colors[name], _e(name), _e(_summary(doc))))
+        if doc.get("headline"):
+            out.append('<p style="margin:2px 0 4px">%s</p>' % _e(doc["headline"]))
         if doc.get("ungrouped"):
             out.append("<p>ungrouped: %s</p>" % ", ".join("<code>%s</code>" % _e(t) for t in doc["ungrouped"]))
         if not doc["markers"]:

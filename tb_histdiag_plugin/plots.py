@@ -6,7 +6,8 @@
   layer's weights move per logged step (the ``change`` statistic) by depth;
 * ``heatmap`` - layers x steps of one statistic, marker spans outlined;
 * ``layer_bands`` - one layer's percentile bands over steps, one panel per role;
-* ``histogram`` - stored buckets of one tag at one step.
+* ``histogram`` - stored buckets of one tag at one step;
+* ``timeline`` - a run's loss, accuracy and learning rate above its markers' onsets, lane per layer.
 
 Each takes a ``result.Diagnosis`` and uses only its public methods (``run``,
 ``series``, ``stat``, ``run_names``), so this module does not import
@@ -373,4 +374,79 @@ def histogram(rows, step, run, tag, series=None, color=RUN_COLORS[0], logy=None,
     ax.set_ylabel("count" + (" (log scale)" if logy else ""))
     ax.set_title("%s — %s at step %d (%d buckets)" % (run, tag, step, len(rows)))
     ax.grid(True, axis="y", alpha=0.3)
+    return fig
+
+
+def timeline(d, run=None, figsize=(9, 4.6)):
+    """A run's story on one step axis: the loss (and validation loss, accuracy, learning rate where
+    logged) above, each marker's onset on its layer's lane below, the first sign ringed.
+
+    Episodes (``doc["timeline"]``) are shaded across both panels; a marker that follows from
+    another (``caused_by``) is joined to it by a thin line.
+    """
+    doc = d.run(run)
+    name = doc["run"]
+    signals = doc.get("scalars") or {}
+    fig, axes = _figure(figsize, nrows=2, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    top, lanes_ax = axes[0, 0], axes[1, 0]
+    color = run_colors(d.run_names)[name]
+    drawn = False
+    for key, style in (("loss", "-"), ("val_loss", "--")):
+        s = signals.get(key)
+        if s:
+            values = np.array([np.nan if v is None else v for v in s["values"]], dtype=np.float64)
+            top.plot(s["steps"], values, style, color=color, lw=1.6, label=key.replace("_", " "))
+            drawn = True
+    if drawn:
+        finite = np.concatenate([np.array([v for v in signals[k]["values"] if v is not None and v > 0], dtype=float)
+                                 for k in ("loss", "val_loss") if signals.get(k)])
+        if len(finite) and finite.max() / finite.min() > 100:
+            top.set_yscale("log")
+        if signals.get("chance_loss"):
+            top.axhline(signals["chance_loss"], color="#888888", lw=0.8, ls=":", label="chance")
+        top.set_ylabel("loss")
+    else:
+        top.text(0.5, 0.5, "no loss logged", transform=top.transAxes, ha="center", va="center", color="#888888")
+    for key, axis_label in (("accuracy", "accuracy"), ("learning_rate", "learning rate")):
+        s = signals.get(key)
+        if s:
+            twin = top.twinx()
+            values = np.array([np.nan if v is None else v for v in s["values"]], dtype=np.float64)
+            twin.plot(s["steps"], values, ":" if key == "accuracy" else "-.", color="#555555", lw=1, label=axis_label)
+            twin.set_ylabel(axis_label, fontsize="small")
+            if key == "learning_rate" and np.nanmax(values) / max(np.nanmin(values[values > 0]), 1e-300) > 100:
+                twin.set_yscale("log")
+            if key == "learning_rate" and signals.get("accuracy"):
+                twin.spines["right"].set_position(("axes", 1.12))
+    lane_names = ["run"] + [layer["name"] for layer in doc["layers"]]
+    lane = {n: i for i, n in enumerate(lane_names)}
+    sign = doc.get("first_sign")
+    markers = doc["markers"]
+    for episode in doc.get("timeline") or ():
+        end = episode["last_step"] if episode["last_step"] > episode["first_step"] else episode["first_step"] + 0.5
+        for ax in (top, lanes_ax):
+            ax.axvspan(episode["first_step"], end, color="#888888", alpha=0.08, lw=0)
+    for i, m in enumerate(markers):
+        y = lane.get(m["layer"] if m["layer"] is not None else "run", 0)
+        ax_color = SEVERITY_COLORS[m["severity"]]
+        lanes_ax.plot([m["first_step"]], [y], "o", color=ax_color, ms=6 if m["severity"] != "info" else 4)
+        cause = m.get("caused_by")
+        if cause is not None:
+            c = markers[cause]
+            lanes_ax.plot([c["first_step"], m["first_step"]],
+                          [lane.get(c["layer"] if c["layer"] is not None else "run", 0), y], "-", color="#999999",
+                          lw=0.6)
+        if sign is not None and sign.get("marker") == i:
+            lanes_ax.plot([m["first_step"]], [y], "o", mfc="none", mec="#000000", ms=12, mew=1.5)
+            for ax in (top,):
+                ax.axvline(m["first_step"], color=ax_color, lw=1, alpha=0.7)
+    lanes_ax.set_yticks(range(len(lane_names)))
+    lanes_ax.set_yticklabels(lane_names, fontsize="small")
+    lanes_ax.set_ylim(len(lane_names) - 0.5, -0.5)
+    lanes_ax.set_xlabel("step")
+    lanes_ax.grid(True, axis="x", alpha=0.3)
+    handles, labels = top.get_legend_handles_labels()
+    if handles:
+        top.legend(handles, labels, fontsize="x-small", loc="upper right")
+    fig.suptitle("%s — %s" % (name, doc.get("headline") or "timeline"), fontsize="small")
     return fig

@@ -117,6 +117,19 @@ class Diagnosis(dict):
             self._reader = Reader(os.fspath(self.logdir))
         return self._reader.read(self.run(run)["run"], tag, step)
 
+    def first_sign(self, run=None):
+        """The run's first sign (``{"kind", "layer", "step", "marker"}``, the marker under ``"detail"``) and its
+        headline under ``"headline"``; None for a run without a warning or critical sign."""
+        doc = self.run(run)
+        sign = doc.get("first_sign")
+        if sign is None:
+            return None
+        return dict(sign, detail=doc["markers"][sign["marker"]], headline=doc.get("headline"))
+
+    def headline(self, run=None):
+        """The run's one-sentence story (healthy runs too)."""
+        return self.run(run).get("headline")
+
     def to_text(self):
         """The CLI's text report."""
         return formatting.format_text(self)
@@ -134,6 +147,9 @@ class Diagnosis(dict):
 
     def layer_bands(self, layer, run=None, **kwargs):
         return plots.layer_bands(self, layer, run=run, **kwargs)
+
+    def timeline(self, run=None, **kwargs):
+        return plots.timeline(self, run=run, **kwargs)
 
     def histogram(self, tag, step=None, run=None, **kwargs):
         name = self.run(run)["run"]
