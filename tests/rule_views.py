@@ -2,8 +2,9 @@
 
 The rules are pure functions of statistics arrays (``tb_histdiag_plugin/rules_*.py``);
 ``view`` states a series' statistics, ``run_of`` puts views in a run (input side
-first) and ``found`` lists the markers the rules give it.  Used by
-``tests/test_rules*.py`` and ``tests/test_inferred.py``.
+first), ``found`` lists the markers the rules give it and ``marks`` the same with
+their spans (first and last step).  Used by
+``tests/test_rules*.py``, ``tests/test_edges_*.py`` and ``tests/test_inferred.py``.
 """
 
 import numpy as np
@@ -47,6 +48,15 @@ def found(run, kind=None, **overrides):
         assert m["severity"] in result.SEVERITIES and m["evidence_from"] in result.EVIDENCE_SOURCES
         assert m["first_step"] <= m["last_step"] and m["evidence"]
     return [(m["kind"], m["layer"], m["severity"], m["evidence_from"]) for m in markers
+            if kind is None or m["kind"] == kind]
+
+
+def marks(run, kind=None, **overrides):
+    """``[(kind, layer, severity, first_step, last_step)]`` of the markers (of ``kind``): what a marker claims and
+    where, for the edge tests (steps are 0, 10, 20, ... by ``view``)."""
+    found(run, kind, **overrides)  # the field checks
+    markers = rules.evaluate(run, settings.parse_settings(overrides))
+    return [(m["kind"], m["layer"], m["severity"], m["first_step"], m["last_step"]) for m in markers
             if kind is None or m["kind"] == kind]
 
 

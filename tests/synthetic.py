@@ -12,15 +12,27 @@ from support import write_frames as write_run  # noqa: F401
 from support import write_scalars  # noqa: F401
 
 
+# Gradient RMS of the vanishing fixture's layers against the output layer's, by distance from the output:
+# each at least a factor 5 from vanishing_ratio 1e-2 and vanishing_critical_ratio 1e-4, from the 1e-6 that
+# tests/test_api.py and tests/test_cli.py set to turn the rule off, and (times the output's 0.1) from
+# vanishing_abs 1e-7.  A decade per layer would put the third layer from the output exactly at 1e-2
+# (sampling noise deciding its marker).
+VANISHING_SCALES = (1.0, 1e-1, 1e-3, 1e-5, 10.0 ** -5.2, 10.0 ** -5.3)
+VANISHING_OUTPUT_STD = 0.1
+
+
 def vanishing(steps=12, layers=6, seed=0):
-    """Gradients shrinking a decade per layer away from the output."""
+    """Gradients falling by orders of magnitude away from the output (at most 6 layers): the layer next to
+    the output is healthy (1e-1 of it), the next one vanishing (1e-3, warning), the rest critical (1e-5 and
+    a little below)."""
     rng = np.random.default_rng(seed)
     out = []
     for step in range(steps):
         tensors = {}
         for i in range(layers):
             tensors["layer_%d_weights" % i] = rng.normal(0, 0.3, 1024) * (1 + 0.02 * step)
-            tensors["layer_%d_gradients" % i] = rng.normal(0, 1e-2 * 10.0 ** (i - layers + 1), 1024)
+            scale = VANISHING_OUTPUT_STD * VANISHING_SCALES[layers - 1 - i]
+            tensors["layer_%d_gradients" % i] = rng.normal(0, scale, 1024)
         out.append((step, tensors))
     return out
 
@@ -40,17 +52,29 @@ def healthy(steps=12, layers=4, seed=1):
     return out
 
 
+# The diverging fixture's gradient std per step over its first four (its early baseline is the first three):
+# flat, then 10**3.75 (5,600x) and a quarter decade more per step, so every step is a factor 3 or more from
+# the exploding factors 10, 100 and 1000 (between two decades no value is: sampling noise would decide); the
+# last finite norm (1.3e4) is 80x under exploding_abs 1e6.  The weights' std grows steadily to 10**2.75 (560x)
+# its start by the last finite step: more than 3x the critical growth 100.
+DIVERGING_GROWTH = (1.0, 1.0, 1.0, 1.0) + tuple(10.0 ** (3.75 + 0.25 * k) for k in range(5))
+DIVERGING_WEIGHT_GROWTH = 10.0 ** 2.75
+DIVERGING_NAN_FROM = 9
+
+
 def diverging(steps=12, seed=2):
-    """Gradient norms growing 3x per step, then NaN."""
+    """Gradient norms jumping thousands of times over after a flat start, then NaN (weights Inf) from step 9;
+    weights growing steadily by orders of magnitude meanwhile."""
     rng = np.random.default_rng(seed)
     out = []
     for step in range(steps):
-        scale = 1e-2 * 3.0 ** step
+        k = min(step, len(DIVERGING_GROWTH) - 1)
+        scale = 1e-2 * DIVERGING_GROWTH[k]
         tensors = {}
         for i in range(3):
             g = rng.normal(0, scale, 512)
-            w = rng.normal(0, 0.3 * (1 + step), 512)
-            if step >= 9:
+            w = rng.normal(0, 0.3 * DIVERGING_WEIGHT_GROWTH ** (k / (DIVERGING_NAN_FROM - 1)), 512)
+            if step >= DIVERGING_NAN_FROM:
                 g[::7] = np.nan
                 w[::5] = np.inf
             tensors["fc%d.weight" % (i + 1)] = w

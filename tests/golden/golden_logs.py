@@ -88,6 +88,12 @@ def _relu_net(steps, layers, seed, dead_layer=None, frozen_layer=None, act="relu
     return out
 
 
+# The weights-only run's update size per layer, by distance from the output: the two output-side layers
+# move alike, the next one 1/100 as much, the input layer 1/1000 (a decade per layer would put the third
+# layer from the output at inferred_slow_ratio 0.1 exactly, noise deciding whether it falls behind).
+WEIGHTS_ONLY_PACE = (1.0, 1.0, 1e-2, 1e-3)
+
+
 def _weights_only(steps, layers, seed, n=256):
     """Weights only; the input-side layers' weights stop moving while the output side keeps moving."""
     rng = np.random.default_rng(seed)
@@ -95,13 +101,14 @@ def _weights_only(steps, layers, seed, n=256):
     out = []
     for step in range(steps):
         for i in range(layers):
-            kernels[i] = kernels[i] + rng.normal(0, 0.02 * 10.0 ** (i - layers + 1), n)
+            kernels[i] = kernels[i] + rng.normal(0, 0.02 * WEIGHTS_ONLY_PACE[layers - 1 - i], n)
         out.append((step, {"dense_%d/kernel" % i: kernels[i] for i in range(layers)}))
     return out
 
 
 def _torch_net(steps, seed, explode=False, n=256):
-    """torch-style tags (``fc1.weight``, ``fc1.weight.grad``); gradients growing 3x per step if ``explode``."""
+    """torch-style tags (``fc1.weight``, ``fc1.weight.grad``); if ``explode``, gradients flat for four steps, then
+    thousands of times larger (``synthetic.DIVERGING_GROWTH``: every step a factor 3 from the exploding factors)."""
     rng = np.random.default_rng(seed)
     weights = [rng.normal(0, 0.2, n) for _ in range(3)]
     out = []
@@ -109,7 +116,7 @@ def _torch_net(steps, seed, explode=False, n=256):
         tensors = {}
         for i in range(3):
             weights[i] = weights[i] + rng.normal(0, 0.005, n)
-            scale = 1e-2 * (3.0 ** step if explode else 1.0)
+            scale = 1e-2 * (synthetic.DIVERGING_GROWTH[min(step, 8)] if explode else 1.0)
             tensors["fc%d.weight" % (i + 1)] = weights[i]
             tensors["fc%d.weight.grad" % (i + 1)] = rng.normal(0, scale, n)
         out.append((step, tensors))
