@@ -418,7 +418,7 @@ export function timelineOption(t, tm, colorOf) {
       const style = signalStyle(t, sig, colorOf(sig.run));
       series.push({ type: 'line', name: (sig.compared ? sig.run + ' ' : '') + sig.label, xAxisIndex: xi, yAxisIndex: yIndex.get(sig.axis),
         data: sig.points.map(([x, v]) => [x, v === null || (a.log && !(v > 0)) ? null : v]), connectNulls: false,
-        symbol: 'circle', symbolSize: 4, showSymbol: sig.points.length <= 30, step: sig.axis === 'lr' ? 'end' : false,
+        symbol: 'circle', symbolSize: 4, showSymbol: sig.points.length <= 30, sampling: sig.points.length > 2000 ? 'lttb' : undefined, step: sig.axis === 'lr' ? 'end' : false,
         lineStyle: style, itemStyle: { color: style.color }, emphasis: { disabled: true }, z: sig.compared ? 2 : 3,
         markArea: k === 0 && bandAreas.length ? { silent: true, data: bandAreas } : undefined,
         markLine: k === 0 ? firstLine : undefined });

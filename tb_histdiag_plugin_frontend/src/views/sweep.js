@@ -72,10 +72,10 @@ const FINAL_LABELS = { loss: ['Loss', 'final training loss'], val_loss: ['Val lo
 
 // desc: the direction of a first click (worst or best first); nulls sort last either way (sweepTable.sortRows)
 const FIXED_COLUMNS = [
-  { key: 'critical', label: 'Critical', width: '60px', num: true },
-  { key: 'warning', label: 'Warning', width: '60px', num: true },
-  { key: 'first_sign', label: 'First sign', width: '17%', desc: false, title: 'the earliest sign of the run\'s first problem' },
-  { key: 'worst', label: 'Worst marker', width: '13%' },
+  { key: 'critical', label: 'Critical', width: '66px', num: true },
+  { key: 'warning', label: 'Warning', width: '66px', num: true },
+  { key: 'first_sign', label: 'First sign', width: '16%', desc: false, title: 'the earliest sign of the run\'s first problem' },
+  { key: 'worst', label: 'Worst marker', width: '12%' },
   { key: 'layer', label: 'Worst layer', width: '10%' },
   ...FINAL_KEYS.map((k) => ({ key: 'final_' + k, label: FINAL_LABELS[k][0], title: FINAL_LABELS[k][1], width: '60px',
     num: true, desc: /accuracy/.test(k) })),
@@ -192,7 +192,7 @@ export function mount(container, ctx) {
     headKey = key;
     clear(thead);
     clear(colgroup);
-    const cols = [{ key: 'run', label: 'Run', width: kvColumns.length ? '22%' : '30%' },
+    const cols = [{ key: 'run', label: 'Run', width: kvColumns.length ? '16%' : '20%' },
       ...kvColumns.map((k) => ({ key: 'kv:' + k, label: k, width: '72px', num: true })), ...FIXED_COLUMNS];
     const tr = el('tr');
     for (const c of cols) {
