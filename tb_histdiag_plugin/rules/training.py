@@ -82,12 +82,14 @@ def _at_chance(level, accuracy, run, settings):
 def not_learning(run, settings):
     """The training loss does not fall by a meaningful share, or sits at chance.
 
-    The stuck stretch is the last stretch from which the (smoothed) loss never
-    falls by ``loss_min_fall`` again; it must cover at least a third of the run
-    and ``loss_min_points`` logged points.  Stuck from the start: the run
-    learns nothing (warning; critical at chance).  Stuck after a fall: done,
-    not stuck, unless the loss sits at chance (critical).  A loss that turns
-    NaN or rises is ``loss_diverging``'s, not this rule's.
+    Over the whole run: the (smoothed) loss at the end is less than
+    ``loss_min_fall`` below its start: the run learns nothing from its first
+    step (warning; critical at chance).  Over its last stretch: a loss that fell
+    but has sat at chance since (the last stretch from which it never falls by
+    ``loss_min_fall`` again, at least a third of the run and
+    ``loss_min_points`` points) is stuck there (critical).  A loss that fell and
+    then plateaued elsewhere is done, not stuck; one that rises or turns NaN is
+    ``loss_diverging``'s.  Needs ``loss_min_points`` logged values.
     """
     loss = run.scalars.get("loss")
     if loss is None or not np.isfinite(loss.values).all():
@@ -98,29 +100,32 @@ def not_learning(run, settings):
     if n < need:
         return []
     v = _smooth(values)
-    scale = np.maximum(np.abs(v), np.finfo(float).tiny)
-    # From each point, how far the loss still falls afterwards (as a share of it).
-    later_min = np.minimum.accumulate(v[::-1])[::-1]
-    falls = (v - later_min) / scale >= settings["loss_min_fall"]
-    onset = int(np.nonzero(falls)[0][-1]) + 1 if falls.any() else 0
-    stretch = n - onset
-    if stretch < max(need, math.ceil(STUCK_SHARE * n)):
-        return []
-    start, level = float(v[0]), float(np.median(v[onset:]))
-    if level > start * (1.0 + settings["loss_min_fall"]):
+    tiny = np.finfo(float).tiny
+    start, end = float(v[0]), float(v[-1])
+    if end > start * (1.0 + settings["loss_min_fall"]):
         return []  # rising: diverging, not stuck
-    fell = (start - level) / max(abs(start), np.finfo(float).tiny)
+    fell = (start - end) / max(abs(start), tiny)
+    onset = 0
+    if fell >= settings["loss_min_fall"]:
+        # Learned something: stuck only if it has sat at chance over its last stretch.
+        later_min = np.minimum.accumulate(v[::-1])[::-1]
+        falls = (v - later_min) / np.maximum(np.abs(v), tiny) >= settings["loss_min_fall"]
+        onset = int(np.nonzero(falls)[0][-1]) + 1 if falls.any() else 0
+        if n - onset < max(need, math.ceil(STUCK_SHARE * n)):
+            return []
+    level = float(np.median(v[onset:]))
     chance, reason = _at_chance(level, run.scalars.get("accuracy"), run, settings)
-    if fell >= settings["loss_min_fall"] and not chance:
+    if onset > 0 and not chance:
         return []  # learned, then plateaued: done
     if run.chance_loss is not None and not chance and level < 0.5 * run.chance_loss:
         return []  # a low loss from the start (fine-tuning): nothing left to learn
     severity = "critical" if chance else "warning"
-    raw_fall = (values[0] - values[-1]) / max(abs(values[0]), np.finfo(float).tiny)
-    evidence = ("training loss %s at step %d → %s at step %d: fell %s%% over %d logged steps (less than %s%%)"
-                % (fmt(values[0]), steps[0], fmt(values[-1]), steps[-1], fmt(100 * max(raw_fall, 0.0)),
-                   stretch, fmt(100 * settings["loss_min_fall"])))
-    if onset > 0:
+    if onset == 0:
+        raw_fall = (values[0] - values[-1]) / max(abs(values[0]), tiny)
+        evidence = ("training loss %s at step %d → %s at step %d: fell %s%% over %d logged steps (less than %s%%)"
+                    % (fmt(values[0]), steps[0], fmt(values[-1]), steps[-1], fmt(100 * max(raw_fall, 0.0)), n,
+                       fmt(100 * settings["loss_min_fall"])))
+    else:
         evidence = ("training loss stuck from step %d: %s → %s at step %d, after falling from %s at step %d"
                     % (steps[onset], fmt(values[onset]), fmt(values[-1]), steps[-1], fmt(values[0]), steps[0]))
     if reason:
