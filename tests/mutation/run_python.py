@@ -44,22 +44,22 @@ MODULES = [
     "tb_histdiag_plugin/diagnosis.py",
 ]
 
-# The fast tests: pure functions over synthetic statistics and logs written
-# without TensorFlow (about 20 s in all).  test_inferred.py's tests on trained
-# Keras/torch models are deselected.
+# The fast tests: pure functions over synthetic statistics and logs written without TensorFlow
+# (about 20 s in all); test_inferred.py's tests on trained Keras/torch models are deselected.  The
+# rules take the rule tests; the other modules take their own quick tests (TESTS_OF): every surviving
+# mutant runs every test that covers it, and test_diagnosis.py (10 s) covers nearly everything.
 FAST_TESTS = [
-    "tests/test_rules.py",
-    "tests/test_rules_activations.py",
-    "tests/test_rules_gradients.py",
-    "tests/test_rules_realistic.py",
-    "tests/test_rules_weights.py",
+    "tests/test_rules*.py",
     "tests/test_inferred.py",
-    "tests/test_stats.py",
-    "tests/test_layers.py",
-    "tests/test_reading.py",
-    "tests/test_diagnosis.py",
-    "tests/test_mutation_*.py",
+    "tests/test_mutation_rules*.py",
 ]
+TESTS_OF = {
+    "tb_histdiag_plugin/stats.py": ["tests/test_stats.py", "tests/test_reading.py", "tests/test_mutation_stats*.py"],
+    "tb_histdiag_plugin/downsample.py": ["tests/test_diagnosis.py", "tests/test_mutation_downsample*.py"],
+    "tb_histdiag_plugin/naming.py": ["tests/test_layers.py", "tests/test_mutation_naming*.py"],
+    "tb_histdiag_plugin/layers.py": ["tests/test_layers.py", "tests/test_mutation_layers*.py"],
+    "tb_histdiag_plugin/diagnosis.py": ["tests/test_diagnosis.py", "tests/test_mutation_diagnosis*.py"],
+}
 DESELECT = ("not (every_run_is_weights_only or sigmoid_sgd_gives_inferred or healthy_twins"
             " or frozen_middle_layer_trained or dead_units_read_from_bias)")
 
@@ -104,7 +104,7 @@ def export_tree(dest, worktree):
 
 def write_config(tree, module):
     tests = []
-    for pattern in FAST_TESTS:
+    for pattern in TESTS_OF.get(module, FAST_TESTS):
         tests += sorted(os.path.relpath(p, tree) for p in glob.glob(os.path.join(tree, pattern)))
     cfg = ["[mutmut]", "source_paths = tb_histdiag_plugin", "only_mutate = " + module,
            "also_copy =\n    pytest.ini",
