@@ -297,9 +297,17 @@ def test_compared_runs_overlay_their_loss(timeline_tab, timeline_server):
 def test_a_run_without_scalars_shows_its_lanes_or_a_note_never_an_error(timeline_tab, timeline_server):
     doc = _document(timeline_server, BARE)
     assert not any(k in doc.get("scalars", {}) for k in SIGNAL_ORDER)
-    page = _open(timeline_tab, "run=" + urllib.parse.quote(BARE))
+    # focused from the run with every signal (the strip redrawn from two grids to lanes only, or hidden)
+    page = _open(timeline_tab, "run=" + urllib.parse.quote(SICK))
+    page.locator(".hd-run[data-run='%s'] .hd-runname" % BARE).click()
+    page.wait_for_function("(h) => { const e = document.querySelector('#hd-headline');"
+                           " return e && e.textContent.trim() === h; }", arg=doc["headline"].strip())
+    page.wait_for_selector("#hd-timeline[data-signals='']")
+    # focusing a run adds it to the comparison: the first run's loss is overlaid until it is unticked
+    page.wait_for_selector("#hd-timeline[data-compared='1']")
+    page.locator(".hd-run[data-run='%s'] input[type=checkbox]" % SICK).uncheck()
+    page.wait_for_selector("#hd-timeline[data-compared='0']")
     strip = page.locator("#hd-timeline")
-    assert strip.get_attribute("data-signals") == ""
     note = page.locator("#hd-timeline-note")
     assert note.is_visible()
     if doc["markers"]:
@@ -310,7 +318,10 @@ def test_a_run_without_scalars_shows_its_lanes_or_a_note_never_an_error(timeline
         assert strip.get_attribute("data-empty") == "true"
         assert note.inner_text().startswith("No training scalars")
         assert page.locator("#hd-timeline-chart").is_hidden()
-    assert page.locator("#hd-headline").inner_text().strip() == doc["headline"].strip()
+    # and back: the full strip again
+    page.locator(".hd-run[data-run='%s'] .hd-runname" % SICK).click()
+    page.wait_for_selector("#hd-timeline[data-signals='loss val_loss accuracy val_accuracy learning_rate']")
+    assert page.locator("#hd-timeline-chart").is_visible()
     timeline_tab.assert_clean()
 
 
