@@ -137,3 +137,11 @@ test('run names sort naturally: Exp_2 before Exp_10, also as the tie-break', () 
   // equal warning counts (0: Exp_10, Exp_2) tie-break by natural name
   assert.deepEqual(names(sortRows(rows, 'warning', false)), ['Exp_2', 'Exp_10', 'Exp_1', 'Exp_20', 'Exp_3']);
 });
+
+test('the first-sign cell names the kind, the layer (or the run) and the step', async () => {
+  const { firstSignText } = await import('../src/views/sweep.js');
+  assert.equal(firstSignText({ kind: 'exploding_gradient', layer: 'dense_2', step: 10 }), 'Exploding gradient · dense_2 · step 10');
+  assert.equal(firstSignText({ kind: 'loss_diverging', layer: null, step: 7 }), 'Loss diverging · run · step 7');
+  assert.equal(firstSignText({ kind: 'new_kind', layer: 'a', step: null }), 'new kind · a');
+  assert.equal(firstSignText(null), '');
+});
