@@ -77,11 +77,43 @@ def run_dirs(logdir):
     return {os.path.relpath(d, logdir): d for d in io_wrapper.GetLogdirSubdirectories(logdir)}
 
 
+# Most sibling or child runs loaded beside a run for its training signals.
+_MAX_RELATED = 64
+
+
+def related_dirs(run, path):
+    """``[(run, directory)]`` of the runs whose scalars may belong to ``run`` (``scalars.Index``): its split
+    siblings (Keras' ``X/train`` beside ``X/validation``) and its direct children (``add_scalars``)."""
+    from tensorboard.compat import tf
+
+    from tb_histdiag_plugin import scalar_names
+
+    out = []
+    try:
+        base, split = scalar_names.split_of_run(run)
+        if split is not None:
+            parent, own = path.rstrip("/").rsplit("/", 1)
+            for entry in sorted(tf.io.gfile.listdir(parent)):
+                entry = entry.rstrip("/")
+                if entry != own and scalar_names.split_of_run(entry)[1] is not None:
+                    out.append(((base + "/" if base else "") + entry, parent + "/" + entry))
+        for entry in sorted(tf.io.gfile.listdir(path)):
+            entry = entry.rstrip("/")
+            if tf.io.gfile.isdir(path.rstrip("/") + "/" + entry):
+                out.append((run + "/" + entry, path.rstrip("/") + "/" + entry))
+    except Exception:  # unreadable siblings: the run's own scalars still count
+        return out[:_MAX_RELATED]
+    return [(r, d) for r, d in out if tf.io.gfile.isdir(d)][:_MAX_RELATED]
+
+
 def _analyse_run(args):
-    """Load one run with its own multiplexer and analyse it (a worker's job)."""
+    """Load one run with its own multiplexer and analyse it (a worker's job); its related runs
+    (``related_dirs``) are loaded beside it for their training signals."""
     run, path = args
     multiplexer = _multiplexer()
     multiplexer.AddRun(path, name=run)
+    for other, other_path in related_dirs(run, path):
+        multiplexer.AddRun(other_path, name=other)
     multiplexer.Reload()
     provider = tb_data_provider.MultiplexerDataProvider(multiplexer, remote.dirname(path))
     tags = reading.list_histograms(provider, request_context(), "", [run]).get(run)

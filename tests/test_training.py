@@ -230,3 +230,14 @@ def test_notebook_first_sign_and_timeline_figure(docs):
     assert list(line.get_xdata()) == logged_loss["steps"]
     assert [t.get_text() for t in lanes.get_yticklabels()] == ["run", "dense_0", "dense_1", "dense_2"]
     assert np.isnan(line.get_ydata()[-1])  # the NaN loss is a gap, not a number
+
+
+def test_the_cli_and_api_tell_the_same_story_as_the_tab(logdir, docs):
+    """Each run loaded on its own (a worker's view) still finds its sibling runs' validation scalars."""
+    import tb_histdiag_plugin
+
+    result = tb_histdiag_plugin.diagnose(logdir, jobs=1)
+    assert sorted(result["runs"]) == sorted(docs)
+    for run, doc in result["runs"].items():
+        for key in ("markers", "headline", "first_sign", "timeline", "scalars", "classes", "chance_loss"):
+            assert doc[key] == docs[run][key], (run, key)
