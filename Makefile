@@ -66,7 +66,7 @@ $(VENV)/.mutation-installed: setup.py
 
 mutation: $(VENV)/.mutation-installed
 	if [ "$(MUTATION_PY)" != 0 ]; then $(PY) tests/mutation/run_python.py $(MUTATION_MODULES); fi
-	if [ "$(MUTATION_JS)" != 0 ]; then cd $(FRONTEND) && npm ci --no-audit --no-fund && npx stryker run ../tests/mutation/stryker.config.json; fi
+	if [ "$(MUTATION_JS)" != 0 ]; then $(PY) tests/mutation/run_js.py; fi
 	$(PY) tests/mutation/report.py
 
 clean:

@@ -49,8 +49,10 @@ def fold_stryker(path=STRYKER_JSON):
                 item["diff"] = ["-" + lines[start["line"] - 1].strip(), "+ " + (m.get("replacement") or "").replace("\n", " ")[:160]]
             mutants[key] = item
         files["tb_histdiag_plugin_frontend/" + name] = mutants
+    source = os.path.join(os.path.dirname(path), "source.txt")
+    source = open(source).read().strip() if os.path.exists(source) else "?"
     out = {"date": datetime.datetime.fromtimestamp(os.path.getmtime(path), datetime.timezone.utc)
-           .strftime("%Y-%m-%d %H:%M UTC"), "source": "working tree", "files": files}
+           .strftime("%Y-%m-%d %H:%M UTC"), "source": source, "files": files}
     os.makedirs(RESULTS, exist_ok=True)
     with open(os.path.join(RESULTS, "frontend.json"), "w") as f:
         json.dump(out, f, indent=1, sort_keys=True)
