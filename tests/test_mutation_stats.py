@@ -142,6 +142,13 @@ def test_no_steps():
     assert set(s) == set(stats.STAT_NAMES) and all(len(v) == 0 for v in s.values())
 
 
+def test_a_pile_beside_padding():
+    # [1,2] 10, [2,3] 10, [3,4] 60 and a padding row: 50 of the last row's 60 are a pile at 4
+    buckets = np.array([[[1, 2, 10], [2, 3, 10], [3, 4, 60], [4, 4, 0]]], dtype=float)
+    s = stats.series_stats(buckets, np.array([3]))
+    check(s, {"max_fraction": 50 / 80, "count": 80})
+
+
 def test_padding_rows_are_not_data():
     # the second step has two real rows and one row of padding (reading.normalise pads with the last edge)
     buckets = np.array([[[-1, 0, 10], [0, 1, 100], [1, 2, 10]],
@@ -202,7 +209,8 @@ def _series(widths, rng):
 
 def test_many_series_stats_equals_one_series_at_a_time():
     rng = np.random.default_rng(0)
-    pairs = [_series(4, rng), _series(6, rng), _series(4, rng), _series(4, rng), _series(9, rng),
+    # widths 9 and 3 come alone (9 before the others), 4 and 6 several times, one series has no step
+    pairs = [_series(9, rng), _series(4, rng), _series(6, rng), _series(4, rng), _series(4, rng), _series(3, rng),
              (np.zeros((0, 4, 3)), np.zeros(0, dtype=np.int64)), _series(6, rng)]
     got = stats.many_series_stats(pairs)
     assert len(got) == len(pairs)
@@ -221,3 +229,66 @@ def test_many_series_stats_of_none_and_of_one():
     pair = _series(5, rng)
     [out] = stats.many_series_stats([pair])
     np.testing.assert_allclose(out["mean"], stats.series_stats(*pair)["mean"])
+
+
+def test_a_peak_in_the_first_bucket_is_not_a_pile():
+    # log-normal-like: [1,2] 130, [2,3] 50, [3,4] 20.  The first row's neighbour predicts 50, but the
+    # density trend beside it, 2*50 - 20 = 80, predicts more: 130 - 80 = 50 is not above 80 + 3 sqrt(80).
+    s = one_step([[1, 2, 130], [2, 3, 50], [3, 4, 20]])
+    check(s, {"min_fraction": 0.0, "max_fraction": 0.0, "mean": (130 * 1.5 + 50 * 2.5 + 20 * 3.5) / 200})
+    # the mirror image at the maximum
+    s = one_step([[1, 2, 20], [2, 3, 50], [3, 4, 130]])
+    check(s, {"min_fraction": 0.0, "max_fraction": 0.0, "mean": (20 * 1.5 + 50 * 2.5 + 130 * 3.5) / 200})
+
+
+def test_a_falling_trend_does_not_lower_what_the_neighbour_predicts():
+    # [1,2] 20, [2,3] 10, [3,4] 30: the first row's trend 2*10 - 30 is negative, its neighbour's
+    # density 10 stands: an excess of 10 is noise.  The last row: neighbour 10, trend 2*10 - 20 = 0,
+    # so 20 of its 30 are a pile at 4 (20 > 10 + 3 sqrt(10)).
+    s = one_step([[1, 2, 20], [2, 3, 10], [3, 4, 30]])
+    check(s, {"min_fraction": 0.0, "max_fraction": 20 / 60,
+              "mean": (20 * 1.5 + 10 * 2.5 + 10 * 3.5 + 20 * 4) / 60})
+
+
+def test_two_rows_have_no_trend():
+    # [1,2] 30, [2,3] 10: the first row's one neighbour predicts 10, so 20 are a pile at 1.
+    s = one_step([[1, 2, 30], [2, 3, 10]])
+    check(s, {"min_fraction": 0.5, "max_fraction": 0.0, "mean": (20 * 1 + 10 * 1.5 + 10 * 2.5) / 40})
+
+
+def test_a_pile_at_zero_in_a_middle_row_reads_both_neighbours_not_a_trend():
+    # [-1.5,-0.5] 10, [-0.5,0.5] 100, [0.5,1.5] 50, [1.5,2.5] 10: the zero row's neighbours predict
+    # (10 + 50) / 2 = 30, so 70 are an atom at 0 (70 > 30 + 3 sqrt(30)); its other 30 are split at
+    # zero, 15 each side.  The edge rows' trends (2*100 - 50, 2*50 - 100) leave them without atoms.
+    s = one_step([[-1.5, -0.5, 10], [-0.5, 0.5, 100], [0.5, 1.5, 50], [1.5, 2.5, 10]])
+    check(s, {"zero_fraction": 70 / 170, "min_fraction": 0.0, "max_fraction": 0.0,
+              "mean": (10 * -1 + 15 * -0.25 + 15 * 0.25 + 50 * 1 + 10 * 2) / 170})
+
+
+def test_a_row_ending_at_zero_holds_zero():
+    # [-2,-1] 10, [-1,0] 100, [0,1] 10: a writer that puts zeros in the bucket ending at 0; 90 are an atom at 0.
+    s = one_step([[-2, -1, 10], [-1, 0, 100], [0, 1, 10]])
+    check(s, {"zero_fraction": 0.75, "mean": (10 * -1.5 + 10 * -0.5 + 10 * 0.5) / 120})
+
+
+@pytest.mark.parametrize("count, atom", [(14, 0), (15, 11)])
+def test_the_noise_threshold_is_three_standard_deviations(count, atom):
+    # neighbours predict 4 in the zero row; an atom needs an excess above 4 + 3 sqrt(4) = 10
+    s = one_step([[-1, 0, 4], [0, 1, count], [1, 2, 4]])
+    check(s, {"zero_fraction": atom / (count + 8)})
+
+
+def test_the_zero_bucket_holds_exact_zeros_even_when_it_holds_few():
+    # PyTorch's [0, 1e-12) bucket with 2 values (too few to pass the noise test) is still a point at 0
+    s = one_step([[-1, 0, 10], [0, 1e-12, 2], [1e-12, 1, 10]])
+    check(s, {"zero_fraction": 2 / 22})
+    s = one_step([[0, 1e-12, 2], [1e-12, 1, 10]])
+    check(s, {"zero_fraction": 2 / 12})
+
+
+def test_points_are_narrow_against_the_range_of_tiny_values():
+    # gradients of 1e-6: only the 1e-18-wide bucket is a point; the others are spread uniformly
+    s = one_step([[-1e-6, 0, 10], [0, 1e-18, 2], [1e-18, 1e-6, 10]])
+    assert s["zero_fraction"][0] == pytest.approx(2 / 22)
+    assert s["mean"][0] == pytest.approx(0.0, abs=1e-15)
+    assert s["rms"][0] == pytest.approx(np.sqrt(20 * 1e-12 / 3 / 22), rel=1e-6)
