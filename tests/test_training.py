@@ -39,7 +39,7 @@ def docs(client, logdir):
     status, body = support.client_json(client, support.ROUTE + "runs")
     assert status == 200
     runs = [row["run"] for row in body["runs"]]
-    assert len(runs) == 10, runs
+    assert len(runs) == 13, runs
     out = {}
     for run in runs:
         status, doc = support.client_json(client, support.ROUTE + "diagnostics?run=" + run)
@@ -76,6 +76,7 @@ def only(doc, kind):
 @pytest.mark.parametrize("broken, twin, loss_run, loss_tag", [
     ("torch_chance", "torch_learns", "torch_chance", "Loss/train"),
     ("keras_chance/train", "keras_learns/train", "keras_chance/train", "epoch_loss"),
+    ("tape_chance", "tape_steady", "tape_chance", "loss"),
 ])
 def test_a_run_at_chance_is_not_learning_and_its_twin_is_healthy(docs, logdir, broken, twin, loss_run, loss_tag):
     doc = docs[broken]
@@ -119,10 +120,16 @@ def test_scalars_section_holds_the_logged_values_and_keras_validation_from_its_s
     assert "val_loss" not in torch and "learning_rate" not in torch
 
 
-@pytest.mark.parametrize("run", ["tape_explodes", "tape_tanh_explodes"])
-def test_an_explosion_is_one_story_whose_first_sign_comes_before_its_nan(docs, logdir, run):
+@pytest.mark.parametrize("run, loss_tag, lr_tag, nan_layers, lr_from", [
+    ("tape_explodes", "loss", "learning_rate", 3, 0.02),
+    ("tape_tanh_explodes", "loss", "learning_rate", 3, 0.02),
+    ("torch_explodes", "Loss/train", "lr", 3, 0.01),  # two Linear layers and the ReLU's activations
+    ("keras_explodes/train", "epoch_loss", "epoch_learning_rate", 2, None),  # a constant 5.0: no rise
+])
+def test_an_explosion_is_one_story_whose_first_sign_comes_before_its_nan(docs, logdir, run, loss_tag, lr_tag,
+                                                                          nan_layers, lr_from):
     doc = docs[run]
-    steps, values = logged(logdir, run, "loss")
+    steps, values = logged(logdir, run, loss_tag)
     first_nan = next(s for s, v in zip(steps, values) if not math.isfinite(v))
     sign = doc["first_sign"]
     assert sign["kind"] in ("exploding_gradient", "weight_growth", "loss_diverging")
@@ -139,14 +146,17 @@ def test_an_explosion_is_one_story_whose_first_sign_comes_before_its_nan(docs, l
         return i
 
     nan_markers = [i for i, m in enumerate(markers) if m["kind"] == "non_finite"]
-    assert len(nan_markers) == 3  # every layer's tensors went NaN
+    assert len(nan_markers) == nan_layers  # every layer's tensors went NaN
     assert {root(i) for i in nan_markers} == {sign["marker"]}
     loss_marker = only(doc, "loss_diverging")
     assert loss_marker["severity"] == "critical" and loss_marker["last_step"] == steps[-1]
     # The learning rate was logged: the first sign names it, risen from the warm-up's start.
     lr = sign["learning_rate"]
-    lr_steps, lr_values = logged(logdir, run, "learning_rate")
-    assert lr["from"] == pytest.approx(0.02, rel=1e-6) and lr["from_step"] == 0
+    lr_steps, lr_values = logged(logdir, run, lr_tag)
+    if lr_from is None:
+        assert lr["from"] is None and lr["from_step"] is None
+    else:
+        assert lr["from"] == pytest.approx(lr_from, rel=1e-6) and lr["from_step"] == 0
     assert lr["value"] == pytest.approx(dict(zip(lr_steps, lr_values))[sign["step"]], rel=1e-6)
     assert "learning rate" in doc["headline"] and "NaN from %d" % first_nan in doc["headline"]
 

@@ -44,7 +44,7 @@ def circles(n=400, seed=0, scale=1.0):
     return x.astype(np.float32), y.astype(np.float32)
 
 
-def train_torch(logdir, run, learns, epochs=12):
+def train_torch(logdir, run, learns, epochs=12, explodes=False):
     import torch
     from torch import nn
     from torch.utils.tensorboard import SummaryWriter
@@ -57,9 +57,15 @@ def train_torch(logdir, run, learns, epochs=12):
     x, y = torch.from_numpy(x), torch.from_numpy(y)
     model = nn.Sequential(nn.Linear(FEATURES, 16), nn.ReLU(), nn.Linear(16, CLASSES))
     opt = torch.optim.Adam(model.parameters(), lr=1e-2) if learns else torch.optim.SGD(model.parameters(), lr=1e-7)
+    if explodes:  # SGD whose learning rate warms up 4x per epoch from 0.01, far past the stable limit
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
     writer = SummaryWriter(os.path.join(logdir, run))
     logger = HistogramLogger(writer, model)
     for epoch in range(epochs):
+        if explodes:
+            for group in opt.param_groups:
+                group["lr"] = 0.01 * 4.0 ** epoch
+            writer.add_scalar("lr", opt.param_groups[0]["lr"], epoch)
         for i in range(0, len(x), 100):
             opt.zero_grad()
             loss = nn.functional.cross_entropy(model(x[i:i + 100]), y[i:i + 100])
@@ -87,6 +93,12 @@ def train_keras(logdir, run, learns, epochs=8, data="blobs"):
                   keras.layers.Dense(CLASSES, activation="softmax")]
         loss = "sparse_categorical_crossentropy"
         opt = keras.optimizers.Adam(1e-2) if learns else keras.optimizers.SGD(1e-7)
+    elif data == "explodes":  # the blobs under SGD at a learning rate far past the stable limit
+        x, y = blobs()
+        layers = [keras.Input((FEATURES,)), keras.layers.Dense(16, activation="relu"),
+                  keras.layers.Dense(CLASSES, activation="softmax")]
+        loss = "sparse_categorical_crossentropy"
+        opt = keras.optimizers.SGD(5.0)
     else:  # AUTOTRAINER's Circle: Dense(5) stacks; the faulty one gets inputs x100 and sigmoid units
         x, y = circles(scale=1.0 if learns else 100.0)
         act = "tanh" if learns else "sigmoid"
@@ -101,7 +113,7 @@ def train_keras(logdir, run, learns, epochs=8, data="blobs"):
               callbacks=[callback])
 
 
-def train_tape(logdir, run, explodes, steps=30, act="relu"):
+def train_tape(logdir, run, explodes, steps=30, act="relu", lr=0.3):
     import tensorflow as tf
 
     tf.random.set_seed(0)
@@ -114,7 +126,7 @@ def train_tape(logdir, run, explodes, steps=30, act="relu"):
     writer = tf.summary.create_file_writer(os.path.join(logdir, run))
     with writer.as_default():
         for step in range(steps):
-            lr = 0.02 * 1.5 ** step if explodes else 0.02
+            rate = 0.02 * 1.5 ** step if explodes else lr
             with tf.GradientTape() as tape:
                 h = x
                 acts = []
@@ -135,9 +147,9 @@ def train_tape(logdir, run, explodes, steps=30, act="relu"):
                     if i < len(acts):
                         tf.summary.histogram("dense_%d/activations" % i, acts[i], step=step)
                 tf.summary.scalar("loss", loss, step=step)
-                tf.summary.scalar("learning_rate", lr, step=step)
+                tf.summary.scalar("learning_rate", rate, step=step)
             for v, g in zip([v for pair in weights for v in pair], grads):
-                v.assign_sub(lr * g)
+                v.assign_sub(rate * g)
     writer.close()
 
 
@@ -148,6 +160,9 @@ def write_all(logdir):
     train_keras(logdir, "keras_learns", learns=True)
     train_keras(logdir, "circle_saturated", learns=False, epochs=10, data="circles")
     train_keras(logdir, "circle_learns", learns=True, epochs=10, data="circles")
+    train_torch(logdir, "torch_explodes", learns=False, explodes=True)
+    train_keras(logdir, "keras_explodes", learns=False, data="explodes")
+    train_tape(logdir, "tape_chance", explodes=False, lr=1e-7)
     train_tape(logdir, "tape_explodes", explodes=True)
     train_tape(logdir, "tape_steady", explodes=False)
     train_tape(logdir, "tape_tanh_explodes", explodes=True, act="tanh")
