@@ -165,34 +165,60 @@ def test_series_bucket_rows_drops_padding_and_empty_steps():
 def package_imports(package_dir, package="tb_histdiag_plugin"):
     """``{module: {modules of the package it imports}}``, imports inside functions included.
 
-    Edges to the package itself (its ``__init__``) are left out: Python imports
-    a module's parent package first, and ``__init__`` is only a facade.
+    Modules of subpackages are dotted (``rules.base``; a subpackage's own
+    ``__init__`` is ``rules``: in this project it holds code, the rule engine).
+    Edges to the package itself (its top ``__init__``) are left out: Python
+    imports a module's parent package first, and that ``__init__`` is only a facade.
     """
-    modules = {f[:-3] for f in os.listdir(package_dir) if f.endswith(".py") and f != "__init__.py"}
+    modules = set()
+    for root, _, files in os.walk(package_dir):
+        rel = os.path.relpath(root, package_dir)
+        prefix = "" if rel == "." else rel.replace(os.sep, ".")
+        for f in files:
+            if not f.endswith(".py") or (f == "__init__.py" and not prefix):
+                continue
+            name = prefix if f == "__init__.py" else (prefix + "." if prefix else "") + f[:-3]
+            modules.add(name)
+
+    def path_of(name):
+        parts = name.split(".")
+        direct = os.path.join(package_dir, *parts) + ".py"
+        return direct if os.path.exists(direct) else os.path.join(package_dir, *parts, "__init__.py")
+
+    def resolve(parts):
+        """The longest module of ``modules`` named by ``parts`` (after the package name), or None."""
+        for k in range(len(parts), 0, -1):
+            if ".".join(parts[:k]) in modules:
+                return ".".join(parts[:k])
+        return None
+
     graph = {}
     for name in modules | {"__init__"}:
-        with open(os.path.join(package_dir, name + ".py")) as f:
+        path = os.path.join(package_dir, "__init__.py") if name == "__init__" else path_of(name)
+        with open(path) as f:
             tree = ast.parse(f.read())
+        here = name.split(".")[:-1] if not path.endswith("__init__.py") else name.split(".")
         found = set()
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     parts = alias.name.split(".")
-                    if parts[0] == package and len(parts) > 1:
-                        found.add(parts[1])
+                    if parts[0] == package and len(parts) > 1 and resolve(parts[1:]):
+                        found.add(resolve(parts[1:]))
             elif isinstance(node, ast.ImportFrom):
                 mod = node.module or ""
                 if node.level:  # relative: from . import x / from .x import y
-                    parts = [package] + (mod.split(".") if mod else [])
+                    base = here[:len(here) - node.level + 1] if name != "__init__" else []
+                    parts = [package] + base + (mod.split(".") if mod else [])
                 else:
                     parts = mod.split(".")
                 if parts[0] != package:
                     continue
-                if len(parts) > 1:
-                    found.add(parts[1])
-                else:
-                    found.update(a.name for a in node.names if a.name in modules)
-        graph[name] = found & modules
+                for alias in node.names:  # from pkg.rules import training -> rules.training
+                    target = resolve(parts[1:] + [alias.name]) or resolve(parts[1:])
+                    if target:
+                        found.add(target)
+        graph[name] = (found & modules) - {name}
     return graph
 
 
@@ -243,6 +269,9 @@ def test_the_package_has_no_import_cycle():
     assert {"formatting", "plots", "buckets", "severity"} <= graph["result"]
     assert graph["api"] >= {"result", "loading", "settings"} and "notebook" not in graph["api"]
     assert "cli" not in graph["notebook"] and "result" not in graph["formatting"] | graph["plots"]
+    # ... and the subpackages' modules are nodes too (rules/, demo/)
+    assert {"rules.base", "rules.training", "rules.weights"} <= graph["rules"] and "rules" in graph["diagnosis"]
+    assert {"demo.keras_runs", "demo.torch_runs"} <= graph["demo"] and "rules.base" in graph["rules.training"]
     assert find_cycle(graph) is None, "import cycle: %s" % " -> ".join(find_cycle(graph))
 
 
