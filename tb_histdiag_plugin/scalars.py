@@ -57,6 +57,7 @@ class Index:
 
     def __init__(self, listing):
         self.listing = listing
+        self._chosen = {}  # run -> choose(run): a /runs poll asks for every run, its analyses again
         self.by_base, self.children = {}, {}
         for other in listing:
             base, split = scalar_names.split_of_run(other)
@@ -94,7 +95,12 @@ class Index:
         return out
 
     def choose(self, run):
-        """``{signal: (run, tag)}`` of the run's signals."""
+        """``{signal: (run, tag)}`` of the run's signals (computed once per listing)."""
+        if run not in self._chosen:
+            self._chosen[run] = self._choose(run)
+        return self._chosen[run]
+
+    def _choose(self, run):
         found = self.candidates(run)
         named = {(r, name): tag for r, name, _, tag in found}
         chosen = scalar_names.pick(((r, name, split) for r, name, split, _ in found), run=run)
