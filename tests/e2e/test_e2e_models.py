@@ -4,10 +4,12 @@ import json
 import os
 import time
 
+import numpy as np
 import pytest
 
 import e2e_logs
 from e2e_page import PAINTED_PIXELS, READY, layer_rows
+from test_e2e_tab import LIVE_MARKUP, hover_tooltips
 
 pytestmark = pytest.mark.e2e
 
@@ -140,13 +142,13 @@ def test_markup_in_block_and_tag_names_stays_inert(e2e_tab):
     blocks.first.locator(".hd-bname").click()
     page.wait_for_function("() => document.querySelectorAll('#hd-overview tr.hd-in-block').length === 2")
     # hover both charts so their tooltips (which render HTML) show the names
-    for sel in ("#hd-heat-chart", "#hd-flow-chart"):
-        box = page.locator(sel).bounding_box()
-        for dx in range(60, int(box["width"]) - 40, 30):
-            for dy in (0.25, 0.5):
-                page.mouse.move(box["x"] + dx, box["y"] + box["height"] * dy)
-    time.sleep(0.3)
-    assert page.evaluate("document.querySelectorAll('img, #histdiag b').length") == 0
+    # What must appear first: each chart's tooltips (HTML written from the names); while they show, no markup
+    # from the names may be live.
+    points = [(fx / 10, fy) for fx in range(2, 9) for fy in (0.3, 0.5, 0.7)]
+    heat = hover_tooltips(page, "#hd-heat-chart", points)
+    assert any(e2e_logs.MARKUP_BLOCK in text for text in heat), heat  # the block's name, shown as text
+    assert len(hover_tooltips(page, "#hd-flow-chart", points)) >= 3
+    assert page.evaluate(LIVE_MARKUP) == 0
     assert e2e_tab.dialogs == []
     e2e_tab.assert_clean()
 def _big_diagnostics(n_layers=34, n_steps=500):
@@ -213,4 +215,31 @@ def test_screenshot(e2e_tab, e2e_server, tmp_path):
         path = str(tmp_path / "screenshot.png")
     page.screenshot(path=path)
     assert os.path.getsize(path) > 10000
+    _assert_shows_the_tab(path, page.locator("iframe").bounding_box())
     e2e_tab.assert_clean()
+
+
+WARNING_LIGHT = (245, 124, 0)  # --hd-warning of the light theme (styles.js)
+
+
+def _assert_shows_the_tab(path, frame_box):
+    """The picture holds the tab, not a blank or half-drawn page: inside the tab's iframe (TensorBoard's own
+    orange header is outside it) the warning colour of the inferred markers' badges and chips, a page mostly
+    light with a good share drawn on, and the many colours of charts."""
+    from PIL import Image
+
+    image = Image.open(path).convert("RGB")
+    assert image.size == (1280, 1150)
+    left, top = int(frame_box["x"]), int(frame_box["y"])
+    tab = np.asarray(image.crop((left, top, left + int(frame_box["width"]), top + int(frame_box["height"]))),
+                     dtype=np.int32)
+    assert tab.shape[0] > 600 and tab.shape[1] > 1000, tab.shape
+    pixels = tab.reshape(-1, 3)
+    warning = (np.abs(pixels - np.array(WARNING_LIGHT)).max(axis=1) < 12).sum()
+    assert warning >= 200, warning  # badges and chip borders of the inferred vanishing_gradient warnings
+    white = (pixels.min(axis=1) >= 250).mean()
+    assert 0.4 <= white <= 0.97, white  # a light page, drawn on
+    assert len(np.unique(pixels // 8, axis=0)) >= 100  # charts, text, badges: not a flat fill
+    # Drawn all over: each quarter of the tab's height holds something besides the background.
+    for quarter in np.array_split(tab, 4, axis=0):
+        assert (quarter.reshape(-1, 3).min(axis=1) < 200).mean() > 0.002

@@ -359,7 +359,7 @@ def test_zoom_on_the_heatmap_step_axis_loads_the_window(e2e_browser, long_server
         assert start in kept and 0.3 * LONG_STEPS < start < 0.7 * LONG_STEPS and end == LONG_STEPS - 1
         doc = resp.value.json()
         assert doc["downsampled"] is False and doc["step_range"] == [start, end]
-        assert all(s["steps"] == list(range(start, end + 1)) for s in doc["series"])
+        assert len(doc["series"]) == 4 and all(s["steps"] == list(range(start, end + 1)) for s in doc["series"])
         line = page.locator("#hd-step-range")
         page.wait_for_function("() => document.querySelector('#hd-step-range').dataset.mode === 'range'")
         assert line.locator(".hd-step-range-text").inner_text() == "Full resolution for steps %s–%s" % (

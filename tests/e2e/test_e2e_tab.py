@@ -1,7 +1,6 @@
 """End-to-end: the histdiag tab in headless Chromium against a real tensorboard."""
 
 import json
-import time
 
 import pytest
 
@@ -9,6 +8,41 @@ import e2e_logs
 from e2e_page import COLOR_PIXELS, PAINTED_PIXELS, READY, layer_rows
 
 pytestmark = pytest.mark.e2e
+
+# A chart's tooltip on show: ECharts' absolutely placed div in the chart's box, visible, with text.
+TOOLTIP_SHOWN = """(sel) => [...document.querySelectorAll(sel + ' div')].some((d) => {
+  const st = getComputedStyle(d);
+  return st.position === 'absolute' && st.display !== 'none' && st.visibility !== 'hidden' && Number(st.opacity) > 0
+    && d.textContent.trim().length > 0 && d.querySelector('canvas') === null;
+})"""
+# Markup from user data that became elements: the XSS tag's <img>, the block name's <b onmouseover=...>.
+LIVE_MARKUP = "document.querySelectorAll('img, b[onmouseover]').length"
+
+
+TOOLTIP_TEXT = """(sel) => [...document.querySelectorAll(sel + ' div')].filter((d) => {
+  const st = getComputedStyle(d);
+  return st.position === 'absolute' && st.display !== 'none' && st.visibility !== 'hidden' && Number(st.opacity) > 0
+    && d.textContent.trim().length > 0 && d.querySelector('canvas') === null;
+}).map((d) => d.textContent).join(' | ')"""
+
+
+def hover_tooltips(page, sel, points):
+    """Move over ``points`` (x, y fractions of ``sel``'s box); at each position whose tooltip shows (HTML the
+    tab wrote from user data), no user markup may be live.  Returns the texts of the tooltips shown."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.locator(sel).scroll_into_view_if_needed()  # a pointer outside the viewport hovers nothing
+    box = page.locator(sel).bounding_box()
+    texts = []
+    for fx, fy in points:
+        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        try:
+            page.wait_for_function(TOOLTIP_SHOWN, arg=sel, timeout=500)
+        except PlaywrightTimeout:
+            continue  # no item under the pointer here
+        texts.append(page.evaluate(TOOLTIP_TEXT, sel))
+        assert page.evaluate(LIVE_MARKUP) == 0, (sel, fx, fy, texts[-1])
+    return texts
 
 
 def test_tab_appears_in_tensorboard(e2e_tab, e2e_server):
@@ -155,11 +189,10 @@ def test_markup_in_tag_name_is_text(e2e_tab):
     page.wait_for_function("() => Number(document.querySelector('#hd-detail .hd-hist').dataset.buckets) > 0",
                            timeout=30000)
     # hover the charts so tooltips (which render HTML) show the names
-    box = page.locator("#hd-heat-chart").bounding_box()
-    for dx in range(150, int(box["width"]) - 100, 40):
-        page.mouse.move(box["x"] + dx, box["y"] + box["height"] - 70)
-    time.sleep(0.3)
-    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    # What must appear first: tooltips (rendered as HTML); only while one shows does "no <img>" say anything.
+    points = [(fx / 10, fy) for fx in range(2, 9) for fy in (0.3, 0.5, 0.7)]
+    assert len(hover_tooltips(page, "#hd-heat-chart", points)) >= 3
+    assert page.evaluate(LIVE_MARKUP) == 0
     assert e2e_tab.dialogs == []
     e2e_tab.assert_clean()
 

@@ -44,7 +44,7 @@ def _document_norms(base_url, run, layer=LAYER):
     """{step: l2_norm} of the layer's weights series in the run's diagnostics document, from the server itself."""
     [s] = [s for s in _document(base_url, run)["series"] if s["layer"] == layer and s["role"] == "weights"]
     assert len(s["steps"]) == len(s["stats"]["l2_norm"]) >= 5
-    return dict(zip(s["steps"], s["stats"]["l2_norm"]))
+    return dict(zip(s["steps"], s["stats"]["l2_norm"], strict=True))
 
 
 def _open_detail(e2e_tab, hash_, n_lines):
@@ -59,7 +59,7 @@ def _open_detail(e2e_tab, hash_, n_lines):
 
 def _line_values(option, line):
     """The line's values by step, the steps it has no value at left out."""
-    return {int(step): v for step, v in zip(option["steps"], line["data"]) if v is not None}
+    return {int(step): v for step, v in zip(option["steps"], line["data"], strict=True) if v is not None}
 
 
 def test_weight_norm_chart_overlays_compared_runs(e2e_tab, e2e_server):
