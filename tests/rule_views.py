@@ -60,6 +60,14 @@ def marks(run, kind=None, **overrides):
             if kind is None or m["kind"] == kind]
 
 
+def spans_found(run, kind=None, **overrides):
+    """``found`` with each marker's span: ``[(kind, layer, severity, evidence_from, first_step, last_step)]``."""
+    found(run, kind, **overrides)  # the field checks
+    markers = rules.evaluate(run, settings.parse_settings(overrides))
+    return [(m["kind"], m["layer"], m["severity"], m["evidence_from"], m["first_step"], m["last_step"])
+            for m in markers if kind is None or m["kind"] == kind]
+
+
 def grads(*rms_by_layer, zero=None):
     """Kernel-gradient views, input side first, with the given RMS per step."""
     return [view("l%d/kernel/grad" % i, "l%d" % i, "gradient", "weights", rms=r, l2_norm=r,

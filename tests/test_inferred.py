@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from tb_histdiag_plugin import rules
-from rule_views import found, grads, run_of, view
+from rule_views import found, grads, run_of, spans_found, view
 
 DEPTH = 8  # dense layers, the last one the linear output
 WIDTH = 32
@@ -260,12 +260,13 @@ def weights_only(*change, count=1000.0):
     """Kernels input side first, each moving by ``change`` per logged step (scalar or per step)."""
     counts = count if np.ndim(count) else [count] * len(change)
     return [view("l%d/kernel" % i, "l%d" % i, "weights", change=c, count=n, l2_norm=10.0, mean=0.0, std=0.1)
-            for i, (c, n) in enumerate(zip(change, counts))]
+            for i, (c, n) in enumerate(zip(change, counts, strict=True))]
 
 
 def test_inferred_vanishing_when_input_side_falls_behind_by_orders_of_magnitude():
     run = run_of(*weights_only(0.0, 1e-6, 1e-5, 1e-3, 2e-3))
-    assert found(run) == [("vanishing_gradient", name, "warning", "weights") for name in ("l0", "l1", "l2")]
+    assert spans_found(run) == [("vanishing_gradient", name, "warning", "weights", 0, 70)
+                                for name in ("l0", "l1", "l2")]
     evidence = rules.evaluate(run)[0]["evidence"]
     assert "inferred" in evidence and "bit-identical" in evidence
     assert "tb_histdiag_plugin.keras.GradientHistograms" in evidence
@@ -276,33 +277,37 @@ def test_inferred_vanishing_when_input_side_falls_behind_by_orders_of_magnitude(
 def test_inferred_vanishing_slow_ratio_edge(second, fires):
     # The output side's fastest moves 1.0: the input-side group must each move at most 0.1.
     run = run_of(*weights_only(1e-3, second, 1.0, 1.0))
-    expected = [("vanishing_gradient", name, "warning", "weights") for name in ("l0", "l1")] if fires else []
-    assert found(run, "vanishing_gradient") == expected
+    expected = [("vanishing_gradient", name, "warning", "weights", 0, 70) for name in ("l0", "l1")] if fires else []
+    assert spans_found(run, "vanishing_gradient") == expected
 
 
 @pytest.mark.parametrize("slowest, fires", [(0.0101, False), (0.01, True)])
 def test_inferred_vanishing_needs_orders_of_magnitude(slowest, fires):
     # Both input-side layers an order of magnitude behind; the slowest must be two.
     run = run_of(*weights_only(slowest, 0.05, 1.0, 1.0))
-    assert bool(found(run, "vanishing_gradient")) == fires
+    expected = [("vanishing_gradient", name, "warning", "weights", 0, 70) for name in ("l0", "l1")] if fires else []
+    assert spans_found(run, "vanishing_gradient") == expected
 
 
 def test_inferred_vanishing_needs_two_input_side_layers():
-    assert found(run_of(*weights_only(1e-4, 1.0, 1.0))) == [("stagnant_weights", "l0", "warning", "weights")]
-    assert [m[1] for m in found(run_of(*weights_only(1e-4, 1e-4, 1.0)))] == ["l0", "l1"]
+    assert spans_found(run_of(*weights_only(1e-4, 1.0, 1.0))) == [
+        ("stagnant_weights", "l0", "warning", "weights", 0, 70)]
+    assert spans_found(run_of(*weights_only(1e-4, 1e-4, 1.0))) == [
+        ("vanishing_gradient", name, "warning", "weights", 0, 70) for name in ("l0", "l1")]
 
 
 def test_frozen_middle_layer_is_stagnant_not_vanishing():
     run = run_of(*weights_only(1e-3, 0.0, 1e-3, 2e-3))
-    assert found(run) == [("stagnant_weights", "l1", "warning", "weights")]
+    assert spans_found(run) == [("stagnant_weights", "l1", "warning", "weights", 0, 70)]
 
 
 def test_frozen_backbone_is_stagnant_not_vanishing():
     # The first two layers frozen together (fine-tuning): bit-identical at every step, no fall.
-    assert found(run_of(*weights_only(0.0, 0.0, 1e-3, 2e-3))) == [
-        ("stagnant_weights", "l0", "warning", "weights"), ("stagnant_weights", "l1", "warning", "weights")]
+    assert spans_found(run_of(*weights_only(0.0, 0.0, 1e-3, 2e-3))) == [
+        ("stagnant_weights", name, "warning", "weights", 0, 70) for name in ("l0", "l1")]
     # Control: the same but the second layer creeping (a fall, however small): vanishing.
-    assert [m[0] for m in found(run_of(*weights_only(0.0, 1e-9, 1e-3, 2e-3)))] == ["vanishing_gradient"] * 2
+    assert spans_found(run_of(*weights_only(0.0, 1e-9, 1e-3, 2e-3))) == [
+        ("vanishing_gradient", name, "warning", "weights", 0, 70) for name in ("l0", "l1")]
 
 
 def test_adaptive_optimiser_pattern_is_healthy():
@@ -333,8 +338,9 @@ def jumping(norms, zero_start=0.0):
 @pytest.mark.parametrize("peak, fires", [(99.0, False), (100.0, True), (1e6, True)])
 def test_inferred_exploding_factor_edge(peak, fires):
     run = run_of(jumping([1.0, 1.0, 1.0, 1.0, peak, peak, peak, peak]))
-    expected = [("exploding_gradient", "l0", "warning", "weights")] if fires else []  # never above warning
-    assert found(run, "exploding_gradient") == expected
+    # 100x over the 3 logged steps before at steps 40, 50 and 60; never above warning
+    expected = [("exploding_gradient", "l0", "warning", "weights", 40, 60)] if fires else []
+    assert spans_found(run, "exploding_gradient") == expected
 
 
 @pytest.mark.parametrize("norms, fires", [
@@ -342,14 +348,15 @@ def test_inferred_exploding_factor_edge(peak, fires):
     ([1.0, 1.0, 1.0, 1.0, 3.2, 10.0, 31.6, 100.0], False),  # 100x over 4: a growth, not a jump
 ])
 def test_inferred_exploding_window_edge(norms, fires):
-    assert bool(found(run_of(jumping(norms)), "exploding_gradient")) == fires
+    expected = [("exploding_gradient", "l0", "warning", "weights", 60, 60)] if fires else []  # 100 over step 30's 1
+    assert spans_found(run_of(jumping(norms)), "exploding_gradient") == expected
 
 
 def test_inferred_exploding_then_nan():
     v = jumping([1.0, 1.0, 1.0, 1.0, 1e3, np.nan, np.nan, np.nan])
     v.non_finite[5:] = True
-    assert sorted(found(run_of(v))) == [("exploding_gradient", "l0", "warning", "weights"),
-                                        ("non_finite", "l0", "critical", "weights")]
+    assert sorted(spans_found(run_of(v))) == [("exploding_gradient", "l0", "warning", "weights", 40, 40),
+                                              ("non_finite", "l0", "critical", "weights", 50, 70)]
 
 
 def test_zero_initialised_layer_growing_is_not_exploding():

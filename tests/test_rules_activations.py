@@ -9,7 +9,7 @@ written here as numbers, not read from the code under test.
 
 import pytest
 
-from rule_views import found, run_of, view
+from rule_views import run_of, spans_found, view
 
 
 # ------------------------------------------------------------ dead units
@@ -18,8 +18,8 @@ from rule_views import found, run_of, view
 def test_dead_units_from_activations_edges(zero, severity):
     run = run_of(view("l0/activations", "l0", "activation", zero_fraction=zero, min=0.0, max=3.0),
                  view("l1/activations", "l1", "activation", zero_fraction=0.5, min=0.0, max=3.0))
-    expected = [("dead_units", "l0", severity, "activations")] if severity else []
-    assert found(run, "dead_units") == expected
+    expected = [("dead_units", "l0", severity, "activations", 0, 70)] if severity else []  # every step
+    assert spans_found(run, "dead_units") == expected
 
 
 # ------------------------------------------------------------ saturation
@@ -33,14 +33,15 @@ def tanh(tag, layer, at_bounds):
 @pytest.mark.parametrize("share, severity", [(0.49, None), (0.5, "warning"), (0.89, "warning"), (0.9, "critical")])
 def test_saturation_edges(share, severity):
     run = run_of(tanh("l0/activations", "l0", share), tanh("l1/activations", "l1", 0.1), view("out/kernel", "out", "weights"))
-    expected = [("saturation", "l0", severity, "activations")] if severity else []
-    assert found(run, "saturation") == expected
+    expected = [("saturation", "l0", severity, "activations", 0, 70)] if severity else []
+    assert spans_found(run, "saturation") == expected
 
 
 def test_saturation_exempts_only_the_deepest_layer():
     # l1 is the deepest layer with an activation histogram, but the model's output is "out".
     run = run_of(tanh("l0/activations", "l0", 0.95), tanh("l1/activations", "l1", 0.95),
                  view("out/kernel", "out", "weights"))
-    assert [m[1] for m in found(run, "saturation")] == ["l0", "l1"]
+    assert spans_found(run, "saturation") == [("saturation", name, "critical", "activations", 0, 70)
+                                              for name in ("l0", "l1")]
     run = run_of(tanh("l0/activations", "l0", 0.95), tanh("out/activations", "out", 0.95))
-    assert [m[1] for m in found(run, "saturation")] == ["l0"]
+    assert spans_found(run, "saturation") == [("saturation", "l0", "critical", "activations", 0, 70)]

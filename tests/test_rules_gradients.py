@@ -12,7 +12,7 @@ import pytest
 
 import synthetic
 import tb_histdiag_plugin
-from rule_views import STEPS, found, grads, run_of, view
+from rule_views import STEPS, found, grads, run_of, spans_found, view
 from tb_histdiag_plugin import rules
 
 
@@ -22,23 +22,25 @@ from tb_histdiag_plugin import rules
     (0.0101, None), (0.01, None), (0.0099, "warning"), (1.01e-4, "warning"), (1e-4, "critical")])
 def test_vanishing_ratio_edges(ratio, severity):
     run = run_of(*grads(ratio, 1.0))
-    expected = [("vanishing_gradient", "l0", severity, "gradients")] if severity else []
-    assert found(run, "vanishing_gradient") == expected
+    expected = [("vanishing_gradient", "l0", severity, "gradients", 0, 70)] if severity else []
+    assert spans_found(run, "vanishing_gradient") == expected
 
 
 @pytest.mark.parametrize("rms, severity", [(1.01e-7, None), (1e-7, None), (0.99e-7, "critical")])
 def test_vanishing_absolute_edges(rms, severity):
     # Every layer equally small: no ratio, only the absolute floor speaks.
     run = run_of(*grads(rms, rms))
-    expected = [("vanishing_gradient", name, "critical", "gradients") for name in ("l0", "l1")] if severity else []
-    assert found(run, "vanishing_gradient") == expected
+    expected = [("vanishing_gradient", name, "critical", "gradients", 0, 70)
+                for name in ("l0", "l1")] if severity else []
+    assert spans_found(run, "vanishing_gradient") == expected
 
 
 @pytest.mark.parametrize("slow_steps, fires", [(3, False), (4, True)])
 def test_vanishing_must_persist_on_half_the_steps(slow_steps, fires):
     first = np.where(np.arange(STEPS) < slow_steps, 1e-3, 0.5)
     run = run_of(*grads(first, 1.0))
-    assert bool(found(run, "vanishing_gradient")) == fires
+    expected = [("vanishing_gradient", "l0", "warning", "gradients", 0, 30)] if fires else []  # steps 0-30 slow
+    assert spans_found(run, "vanishing_gradient") == expected
 
 
 def test_gradient_zeroed_after_being_non_zero_is_vanishing():
@@ -71,16 +73,16 @@ def test_balanced_gradients_are_healthy():
 def test_exploding_factor_edges(factor, severity):
     norm = np.where(np.arange(STEPS) < 4, 1.0, factor)
     run = run_of(view("l0/kernel/grad", "l0", "gradient", "weights", rms=norm, l2_norm=norm))
-    expected = [("exploding_gradient", "l0", severity, "gradients")] if severity else []
-    assert found(run, "exploding_gradient") == expected
+    expected = [("exploding_gradient", "l0", severity, "gradients", 40, 70)] if severity else []  # grown from 40
+    assert spans_found(run, "exploding_gradient") == expected
 
 
 @pytest.mark.parametrize("norm, severity", [(0.99e6, None), (1e6, "critical")])
 def test_exploding_absurd_norm_edges(norm, severity):
     # Absurd from the start: no growth over the early baseline, only the absolute ceiling.
     run = run_of(view("l0/kernel/grad", "l0", "gradient", "weights", rms=1.0, l2_norm=norm))
-    expected = [("exploding_gradient", "l0", severity, "gradients")] if severity else []
-    assert found(run, "exploding_gradient") == expected
+    expected = [("exploding_gradient", "l0", severity, "gradients", 0, 70)] if severity else []
+    assert spans_found(run, "exploding_gradient") == expected
 
 
 def test_exploding_first_step_is_before_the_nan_and_nan_makes_it_critical():
@@ -101,7 +103,7 @@ def test_exploding_first_step_is_before_the_nan_and_nan_makes_it_critical():
 def test_non_finite_evidence_comes_from_the_first_series_role(role, source):
     v = view("l0/x", "l0", role, rms=1.0)
     v.non_finite[3:] = True
-    assert found(run_of(v), "non_finite") == [("non_finite", "l0", "critical", source)]
+    assert spans_found(run_of(v), "non_finite") == [("non_finite", "l0", "critical", source, 30, 70)]
 
 
 # ------------------------------------------------------------ dead units (bias gradients)
@@ -120,8 +122,8 @@ def bias_grads(*zero):
 ])
 def test_dead_units_from_bias_gradients_edges(zero, peer, severity):
     run = run_of(*bias_grads(peer, zero, peer))
-    expected = [("dead_units", "l1", severity, "gradients")] if severity else []
-    assert found(run, "dead_units") == expected
+    expected = [("dead_units", "l1", severity, "gradients", 0, 70)] if severity else []
+    assert spans_found(run, "dead_units") == expected
 
 
 def test_dead_units_from_gradients_only_without_activations():
