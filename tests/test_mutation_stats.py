@@ -261,7 +261,10 @@ def test_a_pile_at_zero_in_a_middle_row_reads_both_neighbours_not_a_trend():
     # (10 + 50) / 2 = 30, so 70 are an atom at 0 (70 > 30 + 3 sqrt(30)); its other 30 are split at
     # zero, 15 each side.  The edge rows' trends (2*100 - 50, 2*50 - 100) leave them without atoms.
     s = one_step([[-1.5, -0.5, 10], [-0.5, 0.5, 100], [0.5, 1.5, 50], [1.5, 2.5, 10]])
-    check(s, {"zero_fraction": 70 / 170, "min_fraction": 0.0, "max_fraction": 0.0,
+    # In CDF order the atom sits between the halves: the median (CDF 84.5/170 and 85.5/170) falls in
+    # it, the 25th percentile (CDF 42.5/170) too, after the 25 values below zero.
+    check(s, {"zero_fraction": 70 / 170, "min_fraction": 0.0, "max_fraction": 0.0, "p50": 0.0, "p25": 0.0,
+              "p5": -0.65 + 0.45 * 0.1,  # h = 8.45: CDF 8.5/170 and 9.5/170 in the first row
               "mean": (10 * -1 + 15 * -0.25 + 15 * 0.25 + 50 * 1 + 10 * 2) / 170})
 
 
@@ -292,3 +295,41 @@ def test_points_are_narrow_against_the_range_of_tiny_values():
     assert s["zero_fraction"][0] == pytest.approx(2 / 22)
     assert s["mean"][0] == pytest.approx(0.0, abs=1e-15)
     assert s["rms"][0] == pytest.approx(np.sqrt(20 * 1e-12 / 3 / 22), rel=1e-6)
+
+
+def test_a_step_of_one_value():
+    # one value somewhere in [0, 1]: uniform over the row; every percentile is the one order statistic
+    s = one_step([[0, 1, 1]])
+    check(s, {"count": 1, "mean": 0.5, "p1": 0.5, "p50": 0.5, "p99": 0.5, "min": 0.0, "max": 1.0})
+
+
+def test_a_step_of_two_values():
+    # [0,1] 1, [1,2] 1: order statistics at CDF 1/4 and 3/4 of the model, 0.5 and 1.5; numpy's
+    # percentile p interpolates between them with weight p
+    s = one_step([[0, 1, 1], [1, 2, 1]])
+    check(s, {"count": 2, "p1": 0.51, "p25": 0.75, "p50": 1.0, "p75": 1.25, "p99": 1.49})
+
+
+def test_change_of_a_two_step_series():
+    buckets = np.array([[[0, 1, 100]], [[1, 2, 100]]], dtype=float)
+    s = stats.series_stats(buckets, np.array([1, 1]))
+    assert np.isnan(s["change"][0]) and s["change"][1] == pytest.approx(np.sqrt(12.0))
+
+
+def test_compact_at_exactly_a_quarter_fewer_rows():
+    # 4 rows, 3 kept (the empty row after an occupied one stays): a quarter fewer, so compacted
+    buckets = np.array([[[0, 1, 1], [1, 2, 0], [2, 3, 0], [3, 4, 1]]], dtype=float)
+    out, n_rows = stats.compact(buckets, np.array([4]))
+    assert n_rows.tolist() == [3]
+    np.testing.assert_array_equal(out[0], [[0, 1, 1], [1, 2, 0], [3, 4, 1]])
+
+
+def test_an_empty_step_does_not_disturb_the_next_steps_percentiles():
+    # all steps' CDFs are searched at once; an empty step between two others must not upset it
+    c = [[-1, 0, 40], [0, 1, 100], [1, 2, 10]]  # the histogram of test_a_pile_at_zero_with_unequal_neighbours
+    buckets = np.array([c, [[-1, 0, 0], [0, 1, 0], [1, 2, 0]], c], dtype=float)
+    s = stats.series_stats(buckets, np.array([3, 3, 3]))
+    for step in (0, 2):
+        check(s, {"p1": -0.9625 + 0.49 * 0.025, "p25": -0.0625 + 0.25 * 0.025, "p50": 0.0,
+                  "p95": 1.15 + 0.55 * 0.1, "p99": 1.75 + 0.51 * 0.1}, step=step)
+    assert np.isnan(s["p50"][1])
