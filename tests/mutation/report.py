@@ -18,7 +18,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 RESULTS = os.path.join(HERE, "results")
-STRYKER_JSON = os.path.join(ROOT, "build", "mutation", "js", "mutation.json")
+STRYKER_DIR = os.path.join(ROOT, "build", "mutation", "js", "modules")
 
 KILLED = ("killed", "timeout", "caught by type check", "segfault", "Killed", "Timeout", "CompileError", "RuntimeError")
 NOT_COUNTED = ("Ignored", "skipped")
@@ -29,32 +29,43 @@ def target(module):
     return 90 if ("/rules/" in module or module.endswith("stats.py")) else 80
 
 
-def fold_stryker(path=STRYKER_JSON):
-    """StrykerJS's report, reduced to what the report needs, kept beside the Python results."""
-    if not os.path.exists(path):
+def fold_stryker(directory=STRYKER_DIR):
+    """StrykerJS's reports (one per module), reduced to what the report needs, kept beside the Python results.
+
+    A module measured before and not now keeps its earlier entry.
+    """
+    reports = sorted(glob.glob(os.path.join(directory, "*.json")))
+    if not reports:
         return
-    with open(path) as f:
-        data = json.load(f)
-    files = {}
-    for name, entry in sorted(data["files"].items()):
-        lines = entry["source"].split("\n")
-        mutants = {}
-        for m in entry["mutants"]:
-            start = m["location"]["start"]
-            key = "%s:%d:%d:%s" % (name, start["line"], start["column"], m["mutatorName"])
-            while key in mutants:
-                key += "+"
-            item = {"status": m["status"]}
-            if m["status"] not in KILLED:
-                item["diff"] = ["-" + lines[start["line"] - 1].strip(), "+ " + (m.get("replacement") or "").replace("\n", " ")[:160]]
-            mutants[key] = item
-        files["tb_histdiag_plugin_frontend/" + name] = mutants
-    source = os.path.join(os.path.dirname(path), "source.txt")
-    source = open(source).read().strip() if os.path.exists(source) else "?"
-    out = {"date": datetime.datetime.fromtimestamp(os.path.getmtime(path), datetime.timezone.utc)
-           .strftime("%Y-%m-%d %H:%M UTC"), "source": source, "files": files}
+    path = os.path.join(RESULTS, "frontend.json")
+    out = {"files": {}}
+    if os.path.exists(path):
+        with open(path) as f:
+            out = json.load(f)
+    for report in reports:
+        source = report[:-len(".json")] + ".source"
+        source = open(source).read().strip() if os.path.exists(source) else "?"
+        with open(report) as f:
+            data = json.load(f)
+        date = datetime.datetime.fromtimestamp(os.path.getmtime(report), datetime.timezone.utc).strftime(
+            "%Y-%m-%d %H:%M UTC")
+        for name, entry in sorted(data["files"].items()):
+            lines = entry["source"].split("\n")
+            mutants = {}
+            for m in entry["mutants"]:
+                start = m["location"]["start"]
+                key = "%s:%d:%d:%s" % (name, start["line"], start["column"], m["mutatorName"])
+                while key in mutants:
+                    key += "+"
+                item = {"status": m["status"]}
+                if m["status"] not in KILLED:
+                    item["diff"] = ["-" + lines[start["line"] - 1].strip(),
+                                    "+ " + (m.get("replacement") or "").replace("\n", " ")[:160]]
+                mutants[key] = item
+            out["files"]["tb_histdiag_plugin_frontend/" + name] = {"date": date, "source": source,
+                                                                    "mutants": mutants}
     os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, "frontend.json"), "w") as f:
+    with open(path, "w") as f:
         json.dump(out, f, indent=1, sort_keys=True)
         f.write("\n")
 
@@ -78,8 +89,8 @@ def modules():
         with open(path) as f:
             data = json.load(f)
         if "files" in data:
-            for name, mutants in data["files"].items():
-                out.append((name, data["date"], data["source"], None, mutants))
+            for name, entry in sorted(data["files"].items()):
+                out.append((name, entry["date"], entry["source"], None, entry["mutants"]))
         else:
             out.append((data["module"], data["date"], data["source"], data.get("seconds"), data["mutants"]))
     return out

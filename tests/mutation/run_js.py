@@ -5,8 +5,8 @@ copied to ``build/mutation/js/tree/``, its devDependencies installed there (``np
 StrykerJS and its tap runner, which runs each ``node:test`` file as a node process and
 keeps per-file coverage, so a mutant runs only the test files that reach it), and
 ``stryker run`` with ``tests/mutation/stryker.config.json`` (one test runner at a time).
-StrykerJS's JSON report goes to ``build/mutation/js/mutation.json``, which ``report.py``
-folds into ``results/frontend.json``.
+One StrykerJS run per module; each JSON report goes to ``build/mutation/js/modules/``, which
+``report.py`` folds into ``results/frontend.json``.
 
     python tests/mutation/run_js.py                   # every module in stryker.config.json
     python tests/mutation/run_js.py src/store.js      # some of them
@@ -44,25 +44,33 @@ def main(argv=None):
     front = os.path.join(tree, FRONTEND)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
-    with open(os.path.join(OUT, "source.txt"), "w") as f:
-        f.write("working tree" if args.worktree else "commit " + commit)
+    os.makedirs(os.path.join(OUT, "modules"), exist_ok=True)
     with open(os.path.join(HERE, "stryker.config.json")) as f:
         config = json.load(f)
     config.pop("$schema", None)
-    config["jsonReporter"] = {"fileName": os.path.join(OUT, "mutation.json")}
     if args.files:
         config["mutate"] = args.files
-    with open(os.path.join(front, "stryker.config.json"), "w") as f:
-        json.dump(config, f, indent=2)
     print("mutation: npm ci in %s" % os.path.relpath(front, ROOT), flush=True)
     subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=front, check=True)
-    print("mutation: StrykerJS on %s" % ", ".join(config["mutate"]), flush=True)
-    with open(os.path.join(OUT, "stryker.log"), "w") as log:
-        proc = subprocess.run(["npx", "stryker", "run", "stryker.config.json"], cwd=front, stdout=log,
-                              stderr=subprocess.STDOUT)
-    if proc.returncode != 0:
-        print("mutation: StrykerJS failed (exit %d), see %s" % (proc.returncode, os.path.join(OUT, "stryker.log")))
-    return proc.returncode
+    # One StrykerJS run per module: a long run that is stopped still leaves the modules it finished.
+    failed = 0
+    for name in config["mutate"]:
+        slug = os.path.basename(name)[:-3]
+        report = os.path.join(OUT, "modules", slug + ".json")
+        config_one = dict(config, mutate=[name], jsonReporter={"fileName": report})
+        with open(os.path.join(front, "stryker.config.json"), "w") as f:
+            json.dump(config_one, f, indent=2)
+        print("mutation: StrykerJS on %s" % name, flush=True)
+        with open(os.path.join(OUT, "stryker-%s.log" % slug), "w") as log:
+            proc = subprocess.run(["npx", "stryker", "run", "stryker.config.json"], cwd=front, stdout=log,
+                                  stderr=subprocess.STDOUT)
+        with open(os.path.join(OUT, "modules", slug + ".source"), "w") as f:
+            f.write("working tree" if args.worktree else "commit " + commit)
+        if proc.returncode != 0:
+            failed += 1
+            print("mutation: StrykerJS failed on %s (exit %d), see %s" % (
+                name, proc.returncode, os.path.join(OUT, "stryker-%s.log" % slug)))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
