@@ -2,13 +2,16 @@
 
 The quick demo is written once per module; each run's pathology is measured on
 the histograms as TensorBoard's loader reads them back (count, edges and
-bucket counts, nothing else), and then the diagnosis must raise the markers
-written down here (run, kind, layer, least severity) and nothing serious on
-the healthy runs.  The expectations live in this file, not in ``demo.RUNS``,
-so relabelling a demo run cannot make its test pass.
+bucket counts, nothing else), and its training curve on the scalars as
+TensorBoard's ``EventAccumulator`` reads them back; then the diagnosis must
+raise the markers written down here (run, kind, layer, least severity; layer
+``None`` for a marker about the run as a whole) and nothing serious on the
+healthy runs.  The expectations live in this file, not in ``demo.RUNS``, so
+relabelling a demo run cannot make its test pass.
 """
 
 import json
+import math
 import os
 
 import numpy as np
@@ -25,7 +28,8 @@ EXPECTED = {
     "vanishing_sigmoid": [("vanishing_gradient", "dense", "warning"), ("vanishing_gradient", "dense_3", "warning")],
     "weights_only_sigmoid/train": [("vanishing_gradient", "dense", "warning"),
                                    ("vanishing_gradient", "dense_2", "warning")],
-    "exploding_lr": [("exploding_gradient", "dense", "warning"), ("non_finite", "dense", "critical")],
+    "exploding_lr": [("exploding_gradient", "dense", "warning"), ("non_finite", "dense", "critical"),
+                     ("loss_diverging", None, "critical")],
     "dead_relu": [("dead_units", "act2", "critical"), ("stagnant_weights", "fc2", "warning"),
                   ("vanishing_gradient", "fc2", "warning")],
     "frozen_layer": [("stagnant_weights", "dense_1", "warning")],
@@ -35,6 +39,32 @@ EXPECTED = {
     "tanh_saturation": [("saturation", "dense", "warning"), ("saturation", "dense_1", "warning")],
     "off_center_no_bias": [("off_center", "fc2", "warning")],
     "weight_clipping": [("clipped_values", "fc1", "warning"), ("clipped_values", "fc2", "warning")],
+    "not_learning": [("not_learning", None, "critical")],
+    "oscillating_loss": [("oscillating_loss", None, "warning")],
+}
+# Each demo run's training curve as its writer logs it: signal -> (subdirectory of the run, tag).
+# Keras' stock callback writes train/ and validation/; PyTorch loops and GradientTape loops the run itself.
+KERAS_FIT = {"loss": ("train", "epoch_loss"), "learning_rate": ("train", "epoch_learning_rate"),
+             "val_loss": ("validation", "epoch_loss")}
+TORCH = {"loss": ("", "Loss/train"), "val_loss": ("", "Loss/validation")}
+TORCH_CLASSIFIER = dict(TORCH, accuracy=("", "Accuracy/train"), val_accuracy=("", "Accuracy/validation"))
+CURVES = {
+    "healthy": KERAS_FIT,
+    "healthy_torch": TORCH,
+    "seed_layer_weights": {"loss": ("", "epoch_loss"), "val_loss": ("", "epoch_val_loss")},
+    "vanishing_sigmoid": KERAS_FIT,
+    "weights_only_sigmoid": KERAS_FIT,
+    "exploding_lr": {"loss": ("train", "epoch_loss"), "learning_rate": ("train", "epoch_learning_rate")},
+    "dead_relu": TORCH,
+    "frozen_layer": KERAS_FIT,
+    "weight_decay": TORCH,
+    "no_weight_decay": TORCH,
+    "weight_growth": TORCH_CLASSIFIER,
+    "tanh_saturation": KERAS_FIT,
+    "off_center_no_bias": TORCH,
+    "weight_clipping": TORCH,
+    "not_learning": TORCH_CLASSIFIER,
+    "oscillating_loss": {"loss": ("", "Loss/train"), "accuracy": ("", "Accuracy/train")},
 }
 # Healthy runs and their layers with weights, in depth order (proof the diagnosis read them at all).
 HEALTHY = {
@@ -143,6 +173,7 @@ def test_every_run_is_expected_written_and_marked_done(quick_demo):
     logdir, runs = quick_demo
     # A new demo run needs its expectation here first.
     assert set(runs) == set(EXPECTED) | set(HEALTHY)
+    assert set(CURVES) == set(demo.RUNS)
     assert not set(EXPECTED) & set(HEALTHY)
     for name in demo.RUNS:
         tags = runs[demo.tensorboard_run(name)]
@@ -332,6 +363,102 @@ def test_weight_clipping_piles_values_at_both_bounds(quick_demo):
         assert not any(any(piled_edges(b)) for b in runs["healthy_torch"][tag].values()), tag
 
 
+# ------------------------------------------------- the training curves, in the logged scalars
+
+def read_scalars(run_dir):
+    """``{tag: (steps, values)}`` of one directory's scalars through TensorBoard's EventAccumulator:
+    legacy scalar events (PyTorch, tensorboardX) and TF2 ``tf.summary.scalar`` tensors (Keras)."""
+    from tensorboard.backend.event_processing import event_accumulator as ea
+    from tensorboard.util import tensor_util
+
+    if not os.path.isdir(run_dir):
+        return {}
+    acc = ea.EventAccumulator(run_dir, size_guidance={ea.SCALARS: 0, ea.TENSORS: 0})
+    acc.Reload()
+    out = {}
+    for tag in acc.Tags()[ea.SCALARS]:
+        events = acc.Scalars(tag)
+        out[tag] = (np.array([e.step for e in events]), np.array([e.value for e in events], dtype=np.float64))
+    for tag in acc.Tags()[ea.TENSORS]:
+        if acc.SummaryMetadata(tag).plugin_data.plugin_name == "scalars":
+            events = acc.Tensors(tag)
+            out[tag] = (np.array([e.step for e in events]),
+                        np.array([float(tensor_util.make_ndarray(e.tensor_proto)) for e in events]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def curves(quick_demo):
+    """``{run: {signal: values in step order}}`` for the signals of ``CURVES``, as logged."""
+    logdir, _ = quick_demo
+    out = {}
+    for name, signals in CURVES.items():
+        by_dir = {sub: read_scalars(os.path.join(logdir, name, sub)) for sub in {sub for sub, _ in signals.values()}}
+        out[name] = {}
+        for signal, (sub, tag) in signals.items():
+            assert tag in by_dir[sub], (name, sub, tag, sorted(by_dir[sub]))
+            steps, values = by_dir[sub][tag]
+            assert (np.diff(steps) > 0).all(), (name, tag)
+            out[name][signal] = values
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(CURVES))
+def test_every_run_logs_its_training_curve(curves, name):
+    """Loss (and validation loss, accuracy, learning rate where the run has them): enough points, finite."""
+    for signal, values in curves[name].items():
+        assert len(values) >= 5, (name, signal, len(values))  # enough to read a trend
+        if name == "exploding_lr" and signal == "loss":
+            continue  # turns NaN: below
+        assert np.isfinite(values).all(), (name, signal, values)
+        if "accuracy" in signal:
+            assert ((values >= 0) & (values <= 1)).all(), (name, signal)
+
+
+@pytest.mark.parametrize("name", sorted(HEALTHY))
+def test_healthy_runs_loss_falls(curves, name):
+    loss = curves[name]["loss"]
+    assert loss[-1] <= 0.5 * loss[0], loss
+    assert loss[-1] == pytest.approx(loss.min(), rel=0.2), loss  # still at (about) its lowest at the end
+    val = curves[name]["val_loss"]
+    assert val[-1] < val[0], val
+
+
+def test_not_learning_stays_at_chance(curves):
+    c = curves["not_learning"]
+    chance = math.log(10)
+    for signal in ("loss", "val_loss"):
+        assert np.abs(c[signal] / chance - 1).max() < 0.02, (signal, c[signal])  # at ln 10, every step
+        assert np.ptp(c[signal]) < 1e-3 * chance, (signal, c[signal])  # and it does not move
+    for signal in ("accuracy", "val_accuracy"):
+        assert c[signal].max() <= 0.2, (signal, c[signal])  # about 1 in 10
+
+
+def test_oscillating_loss_zigzags_without_diverging(curves):
+    loss = curves["oscillating_loss"]["loss"]
+    d = np.diff(loss)
+    turns = np.sign(d[1:]) * np.sign(d[:-1]) < 0
+    swing = np.minimum(np.abs(d[1:]), np.abs(d[:-1])) / loss[1:-1]
+    big_turns = turns & (swing >= 0.2)  # up, down, up... by a fifth of its level or more
+    assert big_turns.mean() >= 0.8 and big_turns[len(big_turns) // 2:].all(), big_turns  # settled: every step
+    half = len(loss) // 2
+    assert loss[half:].max() < loss[0]  # bounded: never back above where it started
+    assert abs(loss[half:].mean() / loss[half // 2:half].mean() - 1) < 0.05  # and no net progress
+    assert curves["oscillating_loss"]["accuracy"][half:].min() >= 0.5  # it did learn something (chance: 1/3)
+
+
+def test_exploding_lr_warm_up_crosses_the_stable_limit_then_nan(curves):
+    lr, loss = curves["exploding_lr"]["learning_rate"], curves["exploding_lr"]["loss"]
+    assert np.allclose(np.diff(lr), np.diff(lr)[0], rtol=1e-3) and np.diff(lr)[0] > 0  # a linear ramp
+    assert lr[0] <= 0.05 and lr[-1] >= 0.5
+    bad = ~np.isfinite(loss)
+    first_bad = int(np.argmax(bad))
+    assert bad.any() and bad[first_bad:].all(), loss  # NaN from some epoch to the end
+    low = int(np.argmin(loss[:first_bad]))
+    assert loss[low] <= 0.5 * loss[0], loss  # it learns while the rate is small ...
+    assert loss[:first_bad].max() >= 10 * loss[low] and loss[:first_bad].argmax() > low  # ... then blows up
+
+
 # ------------------------------------------------- the diagnosis
 
 @pytest.fixture(scope="module")
@@ -344,12 +471,16 @@ def diagnosed(quick_demo):
     return result
 
 
+def missing_markers(markers, expected):
+    found = {(m["kind"], m["layer"]): m for m in sorted(markers, key=lambda m: SEVERITY_RANK[m["severity"]])}
+    return [(kind, layer, least) for kind, layer, least in expected
+            if (kind, layer) not in found or SEVERITY_RANK[found[kind, layer]["severity"]] < SEVERITY_RANK[least]]
+
+
 @pytest.mark.parametrize("run", sorted(EXPECTED))
 def test_diagnosis_names_each_pathology(diagnosed, run):
     markers = diagnosed[run]["markers"]
-    found = {(m["kind"], m["layer"]): m for m in sorted(markers, key=lambda m: SEVERITY_RANK[m["severity"]])}
-    missing = [(kind, layer, least) for kind, layer, least in EXPECTED[run]
-               if (kind, layer) not in found or SEVERITY_RANK[found[kind, layer]["severity"]] < SEVERITY_RANK[least]]
+    missing = missing_markers(markers, EXPECTED[run])
     assert not missing, "%s: expected %s; got %s" % (run, missing, sorted(
         {(m["kind"], m["layer"], m["severity"]) for m in markers}))
 
@@ -371,3 +502,19 @@ def test_healthy_runs_are_read_and_raise_no_alarm(diagnosed, run):
     serious = [(m["kind"], m["layer"], m["severity"], m["evidence"]) for m in doc["markers"]
                if SEVERITY_RANK[m["severity"]] >= SEVERITY_RANK["warning"]]
     assert not serious, serious
+
+
+@pytest.mark.parametrize("name", sorted(CURVES))
+def test_the_diagnosis_finds_each_runs_training_curve(diagnosed, name):
+    """Every signal as logged, from the run itself or the stock Keras callback's ``X/train``, ``X/validation``."""
+    doc = diagnosed[demo.tensorboard_run(name)]
+    found = {signal: (s["run"], s["tag"]) for signal, s in doc["scalars"].items() if isinstance(s, dict)}
+    expected = {signal: (name + "/" + sub if sub else demo.tensorboard_run(name), tag)
+                for signal, (sub, tag) in CURVES[name].items()}
+    assert found == expected, name
+    if name in ("not_learning", "oscillating_loss"):
+        assert doc["scalars"]["classes"] == {"not_learning": 10, "oscillating_loss": 3}[name]
+    if name == "exploding_lr":  # the story: the rate had risen when the gradients began to explode
+        first = doc["first_sign"]
+        assert first["kind"] == "exploding_gradient", first
+        assert first["learning_rate"]["value"] >= 3 * first["learning_rate"]["from"], first

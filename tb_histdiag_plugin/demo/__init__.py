@@ -8,7 +8,12 @@ PyTorch helper (``tb_histdiag_plugin.torch.HistogramLogger`` with
 ``torch.utils.tensorboard`` or tensorboardX), or, weights only, as most logs on
 disk are: Keras' stock ``TensorBoard(histogram_freq=1)`` callback and a
 ``GradientTape`` loop writing ``layer_{i}_weights`` (``demo/keras_runs.py``,
-``demo/torch_runs.py``).
+``demo/torch_runs.py``).  Beside its histograms every run logs its training
+curve as real tools write it: Keras' stock ``TensorBoard`` callback
+(``epoch_loss``, ``epoch_learning_rate`` in ``<run>/train``, the validation
+``epoch_loss`` in ``<run>/validation``), ``tf.summary.scalar("epoch_loss", ...)``
+in the ``GradientTape`` loop, ``writer.add_scalar("Loss/train", ...)``,
+``"Accuracy/train"``, ``"Loss/validation"`` in the PyTorch loops.
 
 A run that finished writes a ``.done`` file last; a later call skips finished
 runs (so a second ``make demo`` starts in seconds) and rewrites unfinished ones.
@@ -67,11 +72,13 @@ RUNS = {
                        "warning that says how to confirm with gradient histograms).",
     },
     "exploding_lr": {
-        "expect": ["exploding_gradient", "non_finite"],
+        "expect": ["exploding_gradient", "non_finite", "loss_diverging"],
         "framework": "keras",
         "description": "A three-layer linear network trained with full-batch SGD whose learning-rate warm-up "
-                       "ramps far past the stable limit: once it is crossed every step overshoots, gradient norms "
-                       "grow by orders of magnitude within a few steps and end in Inf/NaN (logged every batch).",
+                       "ramps linearly from 0.01 to 0.6, far past the stable limit (about 0.15 here; the stock "
+                       "callback logs it as epoch_learning_rate): the loss falls until the rate crosses it, then "
+                       "every step overshoots, gradient norms grow by orders of magnitude within a few steps and "
+                       "the loss, weights and gradients end in Inf/NaN (histograms logged every batch).",
     },
     "dead_relu": {
         "expect": ["dead_units", "stagnant_weights", "vanishing_gradient"],
@@ -128,6 +135,21 @@ RUNS = {
                        "Most weights pile up exactly at the two bounds, the capacity loss Gulrajani et al. (2017) "
                        "showed for WGAN critics.",
     },
+    "not_learning": {
+        "expect": ["not_learning"],
+        "framework": "torch",
+        "description": "A 10-class classifier (ReLU MLP) trained with SGD at a learning rate of 1e-6, far too small: "
+                       "the training loss stays at chance, ln 10 = 2.303, and the accuracy at about 0.1, while the "
+                       "weights barely move. The same network learns the task within a hundred steps at 0.1.",
+    },
+    "oscillating_loss": {
+        "expect": ["oscillating_loss"],
+        "framework": "torch",
+        "description": "Softmax regression on three overlapping classes by full-batch SGD with a learning rate "
+                       "(4.0) far above its stable limit: the cross-entropy's curvature falls as the logits grow, so "
+                       "instead of diverging the weights settle into a two-step cycle, and the loss, logged every "
+                       "step, drops from 1.38 to zigzag between 0.83 and 1.11 for good, with no net progress.",
+    },
 }
 
 
@@ -155,6 +177,8 @@ WRITERS = {
     "tanh_saturation": demo_keras.run_tanh_saturation,
     "off_center_no_bias": demo_torch.run_off_center_no_bias,
     "weight_clipping": demo_torch.run_weight_clipping,
+    "not_learning": demo_torch.run_not_learning,
+    "oscillating_loss": demo_torch.run_oscillating_loss,
 }
 assert set(WRITERS) == set(RUNS)
 

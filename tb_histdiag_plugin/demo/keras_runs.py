@@ -7,11 +7,17 @@ runs do, weights only: ``weights_only_sigmoid`` through Keras' stock
 ``sequential/dense/kernel/histogram``, run ``<name>/train``) and
 ``seed_layer_weights`` through a ``GradientTape`` loop calling
 ``tf.summary.histogram("layer_{i}_weights", ...)``.
+
+Every run also logs its training curve as Keras does: the stock
+``TensorBoard`` callback writes ``epoch_loss`` and ``epoch_learning_rate`` into
+the run's ``train`` subdirectory and the validation ``epoch_loss`` into
+``validation``; the ``GradientTape`` loop writes ``tf.summary.scalar("epoch_loss",
+...)`` beside its histograms.
 """
 
 import os
 
-from tb_histdiag_plugin.demo.data import regression_data, size
+from tb_histdiag_plugin.demo.data import regression_data, regression_split, size
 
 
 def _keras():
@@ -21,14 +27,24 @@ def _keras():
     return keras
 
 
-def _fit(run_dir, model, x, y, epochs, batch_size, optimizer, loss="mse", every_n_batches=None, sample=64):
-    """``model.fit`` with GradientHistograms writing straight into ``run_dir`` (a fixed batch of ``sample``)."""
+def _scalars(keras, run_dir):
+    """Keras' stock callback for the training curve only: ``epoch_loss``, ``epoch_learning_rate`` into
+    ``run_dir/train``, the validation ``epoch_loss`` into ``run_dir/validation`` (no histograms, no graph)."""
+    return keras.callbacks.TensorBoard(run_dir, histogram_freq=0, write_graph=False)
+
+
+def _fit(run_dir, model, x, y, epochs, batch_size, optimizer, loss="mse", every_n_batches=None, sample=64,
+         validation=None):
+    """``model.fit`` with GradientHistograms writing straight into ``run_dir`` (a fixed batch of ``sample``)
+    and the stock callback writing the loss (on ``validation=(x, y)`` too) beside it."""
     from tb_histdiag_plugin.keras import GradientHistograms
 
+    keras = _keras()
     model.compile(optimizer=optimizer, loss=loss)
     callback = GradientHistograms(run_dir, sample_batch=(x[:sample], y[:sample]), run=None,
                                   every_n_batches=every_n_batches)
-    model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0, callbacks=[callback])
+    model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0, validation_data=validation,
+              callbacks=[callback, _scalars(keras, run_dir)])
     callback.close()
 
 
@@ -45,22 +61,22 @@ def run_healthy(run_dir, quick):
     keras = _keras()
     n = size(quick)
     keras.utils.set_random_seed(10)
-    x, y = regression_data(10, n["samples"])
+    (x, y), val = regression_split(10, n["samples"])
     model = keras.Sequential([
         keras.Input((8,)),
         keras.layers.Dense(32, activation="relu", name="dense"),
         keras.layers.Dense(32, activation="relu", name="dense_1"),
         keras.layers.Dense(1, name="dense_2"),
     ])
-    _fit(run_dir, model, x, y, n["epochs"], 32, keras.optimizers.Adam(3e-3))
+    _fit(run_dir, model, x, y, n["epochs"], 32, keras.optimizers.Adam(3e-3), validation=val)
 
 
 def run_vanishing_sigmoid(run_dir, quick):
     keras = _keras()
     n = size(quick)
     keras.utils.set_random_seed(11)
-    x, y = regression_data(11, n["samples"])
-    _fit(run_dir, _sigmoid_stack(keras), x, y, n["epochs"], 32, keras.optimizers.SGD(0.05))
+    (x, y), val = regression_split(11, n["samples"])
+    _fit(run_dir, _sigmoid_stack(keras), x, y, n["epochs"], 32, keras.optimizers.SGD(0.05), validation=val)
 
 
 def run_weights_only_sigmoid(run_dir, quick):
@@ -68,10 +84,10 @@ def run_weights_only_sigmoid(run_dir, quick):
     keras = _keras()
     n = size(quick)
     keras.utils.set_random_seed(11)
-    x, y = regression_data(11, n["samples"])
+    (x, y), val = regression_split(11, n["samples"])
     model = _sigmoid_stack(keras)
     model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
-    model.fit(x, y, epochs=n["epochs"], batch_size=32, shuffle=True, verbose=0,
+    model.fit(x, y, epochs=n["epochs"], batch_size=32, shuffle=True, verbose=0, validation_data=val,
               callbacks=[keras.callbacks.TensorBoard(run_dir, histogram_freq=1, write_graph=False)])
 
 
@@ -86,7 +102,7 @@ def run_seed_layer_weights(run_dir, quick):
 
     n = size(quick)
     keras.utils.set_random_seed(16)
-    x, y = regression_data(16, n["samples"])
+    (x, y), (xv, yv) = regression_split(16, n["samples"])
     layers = [keras.layers.Dense(32, activation="relu", kernel_initializer="he_normal") for _ in range(3)]
     layers.append(keras.layers.Dense(1))
     model = keras.Sequential([keras.Input((8,))] + layers)
@@ -98,13 +114,17 @@ def run_seed_layer_weights(run_dir, quick):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean((model(xb, training=True) - yb) ** 2)
         opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        return loss
 
     step = 0
     with writer.as_default():
         for _ in range(n["epochs"]):
+            losses = []
             for start in range(0, len(x), 32):
-                train_step(x[start:start + 32], y[start:start + 32])
+                losses.append(float(train_step(x[start:start + 32], y[start:start + 32])))
                 step += 1
+            tf.summary.scalar("epoch_loss", sum(losses) / len(losses), step=step)
+            tf.summary.scalar("epoch_val_loss", float(tf.reduce_mean((model(xv) - yv) ** 2)), step=step)
             for i, layer in enumerate(layers):
                 tf.summary.histogram("layer_%d_weights" % i, layer.kernel, step=step)
                 tf.summary.histogram("layer_%d_biases" % i, layer.bias, step=step)
@@ -123,7 +143,8 @@ def run_exploding_lr(run_dir, quick):
         keras.layers.Dense(1, name="dense_2"),
     ])
     # A linear warm-up that ramps the learning rate from 0.01 past the stable
-    # limit (about 0.3 here) to 0.6; one full batch per epoch, logged every batch.
+    # limit (the loss turns up once it passes about 0.15) to 0.6; one full
+    # batch per epoch, histograms logged every batch, the rate by the stock callback.
     schedule = keras.optimizers.schedules.PolynomialDecay(0.01, n["epochs"], 0.6, power=1.0)
     _fit(run_dir, model, x, y, n["epochs"], len(x), keras.optimizers.SGD(schedule), every_n_batches=1)
 
@@ -132,7 +153,7 @@ def run_frozen_layer(run_dir, quick):
     keras = _keras()
     n = size(quick)
     keras.utils.set_random_seed(13)
-    x, y = regression_data(13, n["samples"])
+    (x, y), val = regression_split(13, n["samples"])
     model = keras.Sequential([
         keras.Input((8,)),
         keras.layers.Dense(32, activation="relu", name="dense"),
@@ -141,14 +162,14 @@ def run_frozen_layer(run_dir, quick):
         keras.layers.Dense(1, name="dense_3"),
     ])
     model.get_layer("dense_1").trainable = False
-    _fit(run_dir, model, x, y, n["epochs"], 32, keras.optimizers.Adam(3e-3))
+    _fit(run_dir, model, x, y, n["epochs"], 32, keras.optimizers.Adam(3e-3), validation=val)
 
 
 def run_tanh_saturation(run_dir, quick):
     keras = _keras()
     n = size(quick)
     keras.utils.set_random_seed(14)
-    x, y = regression_data(14, n["samples"])
+    (x, y), val = regression_split(14, n["samples"])
     big = keras.initializers.RandomNormal(stddev=5.0, seed=14)
     model = keras.Sequential([
         keras.Input((8,)),
@@ -156,4 +177,4 @@ def run_tanh_saturation(run_dir, quick):
         keras.layers.Dense(32, activation="tanh", kernel_initializer=big, name="dense_1"),
         keras.layers.Dense(1, name="dense_2"),
     ])
-    _fit(run_dir, model, x, y, n["epochs"], 32, keras.optimizers.SGD(0.01))
+    _fit(run_dir, model, x, y, n["epochs"], 32, keras.optimizers.SGD(0.01), validation=val)
