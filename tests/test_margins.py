@@ -108,3 +108,56 @@ def test_healthy_fixture_is_far_from_every_threshold():
         end = kernel[-1] / kernel[0]
         # Growth and shrink thresholds are ratios to the start: a factor 3 in the exponent from 3 and 0.8.
         assert 0.8 ** (1 / MARGIN) <= end <= 3.0 ** (1 / MARGIN), (i, end)
+
+
+# ------------------------------------------------------------ the golden runs' own pathologies
+
+def _golden(run):
+    import golden_logs
+
+    return golden_logs.RUNS[run][1]()
+
+
+@pytest.fixture(scope="module")
+def golden_path():
+    import os
+    import sys
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden")
+    sys.path.insert(0, path)
+    yield
+    sys.path.remove(path)
+
+
+def test_golden_dead_and_saturated_layers_are_far_from_their_thresholds(golden_path):
+    for _, tensors in _golden("tf2_dead_units"):
+        assert np.mean(tensors["dense_1/activations"] == 0) == 1.0  # dead: every value (critical 0.99)
+        for i in (0, 2):
+            assert 1 - np.mean(tensors["dense_%d/activations" % i] == 0) >= MARGIN * (1 - DEAD_FRACTION)
+    for _, tensors in _golden("tf2_saturation"):
+        x = tensors["dense_0/activations"]
+        unsaturated = np.mean(np.abs(x) < 0.95)  # within 0.05 of +-1 is saturated
+        assert unsaturated <= (1 - 0.9) / MARGIN, unsaturated  # critical at 90% saturated
+        assert np.mean(np.abs(x) == 1.0) >= 0.95  # piled exactly at the bounds
+        for i in (1, 2):
+            saturated = np.mean(np.abs(tensors["dense_%d/activations" % i]) >= 0.95)
+            assert saturated <= 0.5 / MARGIN, (i, saturated)  # the healthy tanh layers, against 50%
+    for _, tensors in _golden("tf2_tanh_healthy"):
+        for i in range(3):
+            assert np.mean(np.abs(tensors["dense_%d/activations" % i]) >= 0.95) <= 0.5 / MARGIN
+
+
+def test_golden_frozen_and_weights_only_layers_are_far_from_their_thresholds(golden_path):
+    frames = _golden("tf2_stagnant")
+    for (_, before), (_, after) in zip(frames[:-1], frames[1:], strict=True):
+        assert np.array_equal(before["dense_1/kernel"], after["dense_1/kernel"])  # bit-identical: change 0
+        assert not after["dense_1/kernel/grad"].any()  # exactly zero gradient
+        for i in (0, 2):  # the others move by 0.01 per step on a 0.3 spread, against stagnant_ratio 1e-3
+            step = np.sqrt(np.mean((after["dense_%d/kernel" % i] - before["dense_%d/kernel" % i]) ** 2))
+            assert step / before["dense_%d/kernel" % i].std() >= 1e-2
+    frames = _golden("weights_only")
+    paces = np.array([[np.sqrt(np.mean((b["dense_%d/kernel" % i] - a["dense_%d/kernel" % i]) ** 2))
+                       for i in range(4)] for (_, a), (_, b) in zip(frames[:-1], frames[1:], strict=True)])
+    ratio = paces / paces[:, 3:].max(axis=1, keepdims=True)  # against the output side's pace
+    assert (ratio[:, 0] <= 1e-2 / MARGIN).all() and (ratio[:, 1] <= 0.1 / MARGIN).all()  # slow, 2+ decades
+    assert (ratio[:, 2] >= 0.1 * MARGIN).all()  # the third layer keeps up with the output side

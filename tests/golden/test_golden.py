@@ -78,8 +78,8 @@ EXPECTED_MARKERS = {
     # gradient is exactly zero (practically zero from step 0).
     "tf2_stagnant": [("vanishing_gradient", "dense_1", "critical", 0, 15),
                      ("stagnant_weights", "dense_1", "warning", 1, 15)],
-    # dense_0 = tanh(8 N(0, 1)): |x| > 0.95 where |N| > 0.229, 82% of the values: between 50% and 90%.
-    "tf2_saturation": [("saturation", "dense_0", "warning", 0, 15)],
+    # dense_0 = tanh(600 N(0, 1)): exactly +-1 for 97.5% of the values, over 90%: critical.
+    "tf2_saturation": [("saturation", "dense_0", "critical", 0, 15)],
     # dense_0 and dense_1 move 1/1000 and 1/100 of the output side's pace from step 1 (the first change).
     "weights_only": [("vanishing_gradient", "dense_0", "warning", 1, 15),
                      ("vanishing_gradient", "dense_1", "warning", 1, 15)],
