@@ -146,16 +146,45 @@ def exploding_gradient(run, settings):
         peak = cond_idx[np.nanargmax(norm[cond_idx])]
         went_nan = bool(s.non_finite[i:].any())
         severity = grade(growth[peak], settings["exploding_warning_factor"], settings["exploding_critical_factor"])
+        escape = None if absurd[cond_idx].any() or went_nan else _plateau_escape(run, s.steps[base_idx[-1]],
+                                                                                 s.steps[peak], settings)
+        if escape is not None:
+            severity = "info"
         if absurd[cond_idx].any() or went_nan:
             severity = "critical"
         evidence = ("gradient L2 norm %s early (median of steps %d–%d) → %s at step %d (%s×)"
                     % (fmt(baseline), s.steps[base_idx[0]], s.steps[base_idx[-1]], fmt(norm[peak]), s.steps[peak],
                        fmt(growth[peak])))
+        if escape is not None:
+            evidence += ("; the training loss fell from %s to %s meanwhile: gradients growing out of an initial "
+                         "plateau, not diverging" % (fmt(escape[0]), fmt(escape[1])))
         if went_nan:
             evidence += "; non-finite from step %d" % s.steps[i + np.argmax(s.non_finite[i:])]
         out.append(marker("exploding_gradient", severity, s, s.steps[cond_idx[0]], s.steps[cond_idx[-1]], evidence,
                           SOURCE))
     return out
+
+
+def _plateau_escape(run, base_step, peak_step, settings):
+    """``(loss at base_step, loss at peak_step)`` when the logged training loss fell in between, else None.
+
+    A small model (a tutorial's Dense(5) stack) often starts near a saddle of
+    its loss, where the input side's gradients are tiny; they grow by two
+    orders of magnitude as it leaves, while the loss falls.  Exploding
+    gradients make the loss rise (or go NaN), so growth under a loss that fell
+    by at least ``loss_min_fall`` of its level and stays finite is noted
+    (info), not warned about.
+    """
+    signal = (getattr(run, "scalars", None) or {}).get("loss")
+    if signal is None:
+        return None
+    before, after = signal.at(base_step), signal.at(peak_step)
+    steps, values = signal.steps, signal.values
+    within = (steps >= base_step) & (steps <= peak_step)
+    if (not (np.isfinite(before) and np.isfinite(after)) or not np.isfinite(values[within]).all()
+            or after > (1.0 - settings["loss_min_fall"]) * before):
+        return None
+    return float(before), float(after)
 
 
 def dead_units_from_gradients(run, settings):

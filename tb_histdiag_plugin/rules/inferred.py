@@ -23,11 +23,17 @@ SOURCE = "weights"
 MOST = "warning"
 CONFIRM = ("inferred from weights (the run logs no gradients); confirm by logging gradients with "
            "tb_histdiag_plugin.keras.GradientHistograms or tb_histdiag_plugin.torch.HistogramLogger")
-# Layers with fewer weights than this are neither judged nor used as the
-# output-side reference: a small histogram's change follows single values
-# (first order in the update) where a large one's averages them out (second
-# order for random-direction updates), so it is not comparable across sizes.
+# Layers with fewer weights than this are neither judged against larger ones
+# nor used as their output-side reference: a small histogram's change follows
+# single values (first order in the update) where a large one's averages them
+# out (second order for random-direction updates), so it is not comparable
+# across sizes.  Small layers (a tutorial model's Dense(5) stack: kernels of
+# 5 to 25 values, about one value per bucket) are compared with one another
+# instead, when the large ones find no fall: their changes are all first order.
 MIN_VALUES = 100
+# A layer of fewer values than this has no spread (one value: its change,
+# Wasserstein / std, is undefined) and is not read at all (``rules/coverage.py`` says so).
+MIN_SMALL_VALUES = 2
 # A layer whose first logged values are mostly (this share or more) exactly
 # zero was initialised at zero: its norm grows from nothing, no explosion.
 ZERO_INITIALISED = 0.5
@@ -46,14 +52,27 @@ MIN_BACKBONE = 3
 MIN_LAYERS = 2
 
 
-def _layers(run):
-    """Primary weight series by layer, in depth order, that the inference may read."""
-    out = {}
+def size_classes(run):
+    """``(large, small)``: primary weight series by layer, depth order, of MIN_VALUES values or more, and fewer.
+
+    Normalisation parameters and layers of fewer than ``MIN_SMALL_VALUES``
+    values, or whose change is never defined, are in neither.
+    """
+    large, small = {}, {}
     for name, s in run.primary("weights").items():
         count = s.stats["count"]
-        if not s.is_norm and np.isfinite(count).any() and np.nanmax(count) >= MIN_VALUES:
-            out[name] = s
-    return out
+        if s.is_norm or not np.isfinite(count).any():
+            continue
+        if np.nanmax(count) >= MIN_VALUES:
+            large[name] = s
+        elif np.nanmax(count) >= MIN_SMALL_VALUES and np.isfinite(s.stats["change"]).any():
+            small[name] = s
+    return large, small
+
+
+def _layers(run):
+    """Primary weight series by layer, in depth order, that the inference may read (the large ones)."""
+    return size_classes(run)[0]
 
 
 class SlowGroup(NamedTuple):
@@ -77,7 +96,15 @@ def vanishing_groups(run, settings):
     """
     if run.has_role("gradient"):
         return None
-    weights = _layers(run)
+    large, small = size_classes(run)
+    group = _slow_group(run, large, settings)
+    if group is None and len(small) >= MIN_LAYERS + 1:
+        group = _slow_group(run, small, settings)
+    return group
+
+
+def _slow_group(run, weights, settings):
+    """``vanishing_groups`` over the layers ``weights`` (one size class)."""
     names, steps, change = aligned(weights, "change")
     if len(names) < MIN_LAYERS + 1:
         return None

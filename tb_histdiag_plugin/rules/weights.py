@@ -9,10 +9,21 @@ symmetric around zero, so the growth, shrink and centring rules skip them.
 import numpy as np
 
 from tb_histdiag_plugin.rules.base import (
-    SMALL_INIT_SHARE, aligned, fmt, grade, initial_rms, marker, ordinal_share, peer_medians, runs_of,
+    SMALL_INIT_SHARE, aligned, fmt, grade, initial_rms, marker, on_steps, ordinal_share, peer_medians, runs_of,
     small_init_floor, span_markers, spans)
 
 SOURCE = "weights"
+# A tensor whose zero share is at least this is zero everywhere at the stored
+# resolution (as ``rules/gradients.py``'s ALL_ZERO).
+ALL_ZERO = 1.0 - 1e-9
+# A tensor of fewer values than this (a tutorial model's 5x5 kernel, 5-unit
+# bias) has about one value per bucket (TF2 writes 30 buckets, PyTorch's
+# ~10%-wide bins hold one value each), and every writer stores its minimum and
+# maximum exactly: its histogram is nearly the tensor itself.  Any update that
+# moves all its values (as every optimiser step with a nonzero gradient does)
+# moves its extremes and shows, and a value shared by several entries shows as
+# one bucket holding far more than its neighbours.
+EXACT_TENSOR = 32
 # ``off_center`` judges only weights whose first logged |mean| / std is below
 # this: a symmetric zero-mean initialisation (Glorot, He) starts near 0; a
 # distribution that starts off centre was initialised that way on purpose.
@@ -23,10 +34,23 @@ STILL_RISING = 0.95
 # ``clipped_values`` needs at least this many values in the pile: a few equal
 # extremes in a small tensor are chance, not a clip.
 CLIPPED_MIN_VALUES = 10
-# ... and a tensor of at least this many values: with ~30 buckets, a tensor of
+# ... in a tensor of at least this many values: with ~30 buckets, a tensor of
 # a few dozen values has a value or two in every bucket, so its edge buckets
-# always look like piles (a 32-value bias read 84% "at the bounds").
+# may look like piles (a 32-value bias read 84% "at the bounds").
 CLIPPED_MIN_TENSOR = 100
+# In a tensor of fewer than ``EXACT_TENSOR`` values a pile shows as one bucket
+# holding far more than its neighbours (``stats.py`` keeps it as a pile at the
+# bound only when its excess over them is beyond counting noise, more than 3).
+# There a pile of ``CLIPPED_SMALL_PILE`` values is judged, if it holds on
+# ``CLIPPED_SMALL_STEPS`` logged steps in a row: a clip or a constraint acts at
+# every step, a few equal values happen once; and its bound must stay put
+# while the tensor moves.  Tensors from this size up to
+# ``CLIPPED_MIN_TENSOR`` are not judged (``rules/coverage.py`` says so).
+CLIPPED_SMALL_TENSOR = EXACT_TENSOR
+CLIPPED_SMALL_PILE = 4
+# The same number of logged steps in a row as ``stagnant_steps``' default:
+# one repeated pile is chance, three in a row is a constraint at work.
+CLIPPED_SMALL_STEPS = 3
 
 
 # A histogram shows a change only when values cross bucket edges: moving one
@@ -37,6 +61,8 @@ CLIPPED_MIN_TENSOR = 100
 # on many steps without the layer being still (a fine-tuned backbone under a
 # small learning rate).
 VISIBLE_CHANGE = 1.0
+# ... except in a tensor of fewer than ``EXACT_TENSOR`` values (see there):
+# every pace above ``stagnant_change`` shows in it.
 
 
 def _judged(s):
@@ -69,7 +95,9 @@ def stagnant_weights(run, settings, skip=()):
     need = int(settings["stagnant_steps"])
     peers = peer_medians(change)
     with np.errstate(all="ignore"):  # the slowest pace each histogram shows (0 where its count is unknown)
-        visible = np.nan_to_num(VISIBLE_CHANGE / aligned(weights, "count")[2], nan=0.0, posinf=0.0)
+        counts = aligned(weights, "count")[2]
+        visible = np.where(counts < EXACT_TENSOR, 0.0, np.nan_to_num(VISIBLE_CHANGE / counts, nan=0.0, posinf=0.0))
+    dead_input = _dead_input(run, names, steps, still_at, bias_moves, observed, settings)
     out = []
     for row, name in enumerate(names):
         if name in skip:
@@ -84,12 +112,16 @@ def stagnant_weights(run, settings, skip=()):
         absolute = np.zeros(len(steps), dtype=bool)
         moved = mine[valid][~still_at[row, valid]]
         if not len(moved) or np.median(moved) >= np.median(visible[row, valid]):  # a pace the histogram shows
-            absolute[valid] = runs_of((still_at[row] & ~bias_moves[row])[valid], need)
+            # A moving bias means the layer learns, unless its input is exactly zero (the layer after a
+            # dead one): then its kernel gets an exactly zero gradient and only the bias can move.
+            held = still_at[row] & (~bias_moves[row] | dead_input[row][0])
+            absolute[valid] = runs_of(held[valid], need)
         cond = (relative | absolute)[valid]
         for i, j in spans(cond):
             a, b = valid[i], valid[j]
             window = valid[i:j + 1]
             median_mine = float(np.median(mine[window]))
+            why = dead_input[row][1]
             if relative[window].any():
                 evidence = ("weights changed by %s (Wasserstein / std, median per logged step) from step %d to %d, "
                             "against %s for the other layers"
@@ -98,11 +130,71 @@ def stagnant_weights(run, settings, skip=()):
                 evidence = ("weights bit-identical (change %s per logged step, at most %s) from step %d to %d, "
                             "%d logged steps" % (fmt(median_mine), fmt(settings["stagnant_change"]), steps[a],
                                                  steps[b], int(still_at[row, window].sum())))
+                if (bias_moves[row, window] & dead_input[row][0][window]).any() and why:
+                    evidence += "; only its bias moves: %s" % why
             severity = "warning"
             if nothing_learns[window].sum() >= need or (len(valid) < need and nothing_learns[window].all()):
                 severity = "critical"
                 evidence += "; no layer of the run is learning (every logged weight and bias is still)"
             out.append(marker("stagnant_weights", severity, weights[name], steps[a], steps[b], evidence, SOURCE))
+    return out
+
+
+def _dead_input(run, names, steps, still_at, bias_moves, observed, settings):
+    """Per layer: ``(mask over steps where its input is exactly zero, why)``, the input of a layer after a dead one.
+
+    A dead ReLU layer outputs exactly zero, so the next layer's kernel gets an
+    exactly zero gradient (input x upstream gradient) and never moves, while
+    its bias still does.  Read, strongest first, from: the activations between
+    the previous layer with weights and this one, exactly zero everywhere; the
+    kernel's own gradient, exactly zero everywhere; or, from weights alone,
+    the previous layer still (kernel and bias) at a step where this kernel is
+    still and its bias moves, at a pace the other layers' weights show in this
+    kernel's histogram (``VISIBLE_CHANGE``): a frozen layer's nonzero output
+    would move it.
+    """
+    depth = run.depth()
+    weights = run.primary("weights")
+    grads = run.primary("gradient")
+    acts = [s for s in run.series if s.role == "activation" and s.layer]
+    weights_only = not run.has_role("gradient") and not run.has_role("activation")
+    if weights_only:
+        with np.errstate(all="ignore"):
+            counts = aligned(weights, "count")[2]
+            moving = np.where(observed & ~still_at, aligned(weights, "change")[2], np.nan)
+            # The pace of the layers that move, per step (0 where none does).
+            pace = np.array([np.nanmedian(col) if np.isfinite(col).any() else 0.0 for col in moving.T])
+    out = []
+    for row, name in enumerate(names):
+        mask = np.zeros(len(steps), dtype=bool)
+        why = ""
+        prev = [r for r in range(row) if depth.get(names[r], -1) < depth.get(name, -1)]
+        prev = max(prev, key=lambda r: depth.get(names[r], -1)) if prev else None
+        low = depth.get(names[prev], -1) if prev is not None else -1
+        for a in acts:
+            if low <= a.depth < depth.get(name, -1):
+                zero = on_steps(a, "zero_fraction", steps)
+                hit = np.isfinite(zero) & (zero >= ALL_ZERO)
+                if hit.any():
+                    mask |= hit
+                    why = why or "the activations of %s before it are exactly zero (a dead layer)" % (a.layer,)
+        if name in grads and grads[name].param != "bias":
+            zero = on_steps(grads[name], "zero_fraction", steps)
+            hit = np.isfinite(zero) & (zero >= ALL_ZERO)
+            if hit.any():
+                mask |= hit
+                why = why or "its kernel gradient is exactly zero, so the kernel cannot move (a zero input, as after a dead layer)"
+        if prev is not None and weights_only:
+            count = counts[row]
+            upstream_still = observed[prev] & still_at[prev] & ~bias_moves[prev]
+            with np.errstate(all="ignore"):
+                shows = np.where(count < EXACT_TENSOR, pace > settings["stagnant_change"], pace >= VISIBLE_CHANGE / count)
+                hit = upstream_still & np.isfinite(count) & shows
+            if hit.any():
+                mask |= hit
+                why = why or ("%s before it is still too (kernel and bias), so its input is constant: exactly zero if "
+                              "%s is dead" % (names[prev], names[prev]))
+        out.append((mask, why))
     return out
 
 
@@ -254,25 +346,57 @@ def clipped_values(run, settings):
             continue
         st = s.stats
         with np.errstate(invalid="ignore"):
-            at_min = np.where(st["min"] != 0, st["min_fraction"], 0.0)
-            at_max = np.where(st["max"] != 0, st["max_fraction"], 0.0)
+            # A pile at zero is dead units' or sparsity's business, except the
+            # bound of a one-sided constraint: weights that are never negative
+            # (never positive), piled at exactly zero (Keras' ``NonNeg``).
+            one_sided = s.role == "weights" and _one_sided(st)
+            at_min = np.where((st["min"] != 0) | one_sided, st["min_fraction"], 0.0)
+            at_max = np.where((st["max"] != 0) | one_sided, st["max_fraction"], 0.0)
             # A clip to [-c, c] piles values at both bounds: the share clipped
             # is the two piles together, not the larger one.
             share = np.nan_to_num(at_min) + np.nan_to_num(at_max)
             share = np.where(np.isnan(at_min) & np.isnan(at_max), np.nan, share)
-            enough = ((share * st["count"] >= CLIPPED_MIN_VALUES) & (st["count"] >= CLIPPED_MIN_TENSOR)
-                      & (st["std"] > 0))
-        cond = np.isfinite(share) & enough & (share >= settings["clipped_fraction"])
+            pile = share * st["count"]
+            large = (pile >= CLIPPED_MIN_VALUES) & (st["count"] >= CLIPPED_MIN_TENSOR)
+            small = (pile >= CLIPPED_SMALL_PILE - 1e-9) & (st["count"] < CLIPPED_SMALL_TENSOR)
+            # ... and the bound must hold still while the tensor moves: a clip or a constraint has a fixed
+            # bound, where a cluster of close values (one ~10%-wide PyTorch bin) moves with the training.
+            held = np.ones(len(share), dtype=bool)
+            for bound, piled in (("min", at_min), ("max", at_max)):
+                same = np.concatenate([[False], st[bound][1:] == st[bound][:-1]])
+                held &= ~(np.nan_to_num(piled) > 0) | same
+            small &= held & (st["change"] > settings["stagnant_change"])
+            enough = st["std"] > 0
+        base = np.isfinite(share) & enough & (share >= settings["clipped_fraction"])
+        cond = base & large
+        # Small tensors: the pile must last (see CLIPPED_SMALL_PILE).
+        cond |= runs_of(base & small, CLIPPED_SMALL_STEPS) & (base & small)
 
-        def evidence(k, s=s, st=st, at_min=at_min, at_max=at_max, share=share):
+        def evidence(k, s=s, st=st, at_min=at_min, at_max=at_max, share=share, one_sided=one_sided):
             piles = []
             if at_min[k] > 0:
                 piles.append("%s%% at the minimum %s" % (fmt(100 * at_min[k]), fmt(st["min"][k])))
             if at_max[k] > 0:
                 piles.append("%s%% at the maximum %s" % (fmt(100 * at_max[k]), fmt(st["max"][k])))
-            return "%s%% of the %s values sit exactly at a bound at step %d (%s)" % (
-                fmt(100 * share[k]), s.role, s.steps[k], ", ".join(piles))
+            return "%s%% of the %s values (%d of %d) sit exactly at a bound at step %d (%s)%s" % (
+                fmt(100 * share[k]), s.role, round(share[k] * st["count"][k]), round(st["count"][k]), s.steps[k],
+                ", ".join(piles), "; never below zero: a non-negativity constraint" if one_sided and st["min"][k] == 0
+                else "; never above zero: a non-positivity constraint" if one_sided and st["max"][k] == 0 else "")
 
         out.extend(span_markers("clipped_values", s, cond, share,
                                 lambda v: grade(v, settings["clipped_warning_fraction"]), evidence))
     return out
+
+
+def _one_sided(st):
+    """Weights on one side of zero at every logged step after the first, touching it: a sign constraint's bound.
+
+    The first logged step may be the initialisation, before the constraint
+    first acted; a tensor that is zero everywhere is no constraint's doing.
+    """
+    lo, hi = st["min"][1:], st["max"][1:]
+    ok = np.isfinite(lo) & np.isfinite(hi) & (hi > lo)
+    if ok.sum() < 2:
+        return False
+    lo, hi = lo[ok], hi[ok]
+    return bool(((lo == 0).all() and (hi > 0).all()) or ((hi == 0).all() and (lo < 0).all()))
