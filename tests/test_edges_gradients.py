@@ -141,6 +141,11 @@ def test_exploding_factors_over_a_non_flat_early_baseline(late, expected):
     # early_steps 2: baseline median(1, 3) = 2, growth from step 20.
     ([1.0, 3.0] + [20.0] * 6, {"early_steps": "2"}, [("exploding_gradient", "l0", "info", 20, 70)]),
     ([1.0, 3.0] + [19.9] * 6, {"early_steps": "2"}, []),
+    # exploding_warning_factor 50, exploding_critical_factor 500 (over the baseline of 2).
+    (EARLY + [100.0] * 5, {"exploding_warning_factor": "50"}, [("exploding_gradient", "l0", "warning", 30, 70)]),
+    (EARLY + [99.8] * 5, {"exploding_warning_factor": "50"}, [("exploding_gradient", "l0", "info", 30, 70)]),
+    (EARLY + [1000.0] * 5, {"exploding_critical_factor": "500"}, [("exploding_gradient", "l0", "critical", 30, 70)]),
+    (EARLY + [998.0] * 5, {"exploding_critical_factor": "500"}, [("exploding_gradient", "l0", "warning", 30, 70)]),
     # exploding_factor 5: 5x the baseline of 2.
     (EARLY + [10.0] * 5, {"exploding_factor": "5"}, [("exploding_gradient", "l0", "info", 30, 70)]),
     (EARLY + [9.9] * 5, {"exploding_factor": "5"}, []),
