@@ -12,7 +12,7 @@ import pytest
 import synthetic
 import tb_histdiag_plugin
 # found, run_of and view stay importable from here for tests that still do
-from rule_views import found, grads, run_of, view  # noqa: F401
+from rule_views import found, grads, run_of, spans_found, view  # noqa: F401
 from tb_histdiag_plugin import rules, settings
 
 
@@ -54,18 +54,26 @@ def test_markers_most_severe_first_then_by_depth():
     run = run_of(*grads(1e-5, 1e-3, 1.0))  # l0 critical (1e-5), l1 warning (1e-3)
     v = run.series[2]
     v.non_finite[4:] = True
-    kinds = [(m[0], m[1], m[2]) for m in found(run)]
-    assert kinds == [("vanishing_gradient", "l0", "critical"), ("non_finite", "l2", "critical"),
-                     ("vanishing_gradient", "l1", "warning")]
+    assert spans_found(run) == [("vanishing_gradient", "l0", "critical", "gradients", 0, 70),
+                                ("non_finite", "l2", "critical", "gradients", 40, 70),
+                                ("vanishing_gradient", "l1", "warning", "gradients", 0, 70)]
 
 
 def test_standard_logs_end_to_end(tmp_path):
     """Through real event files and the whole diagnosis: the contract fields, evidence_from included."""
     synthetic.write_standard(str(tmp_path))
     runs = tb_histdiag_plugin.diagnose(str(tmp_path))["runs"]
-    assert [(m["kind"], m["layer"], m["evidence_from"]) for m in runs["vanishing"]["markers"]] == [
-        ("vanishing_gradient", "layer_%d" % i, "gradients") for i in (0, 1, 2, 3)]
+    def spanned(run):
+        return sorted((m["kind"], m["layer"], m["severity"], m["evidence_from"], m["first_step"], m["last_step"])
+                      for m in runs[run]["markers"])
+
+    # synthetic.vanishing: against the output layer, layer_4 at 1e-1, layer_3 at 1e-3, the rest 1e-5 and below.
+    assert spanned("vanishing") == [("vanishing_gradient", "layer_%d" % i, "critical" if i < 3 else "warning",
+                                     "gradients", 0, 11) for i in (0, 1, 2, 3)]
     assert runs["healthy"]["markers"] == []
-    # Weights and gradients go NaN at the same step; the weights' tag sorts first.
-    assert {(m["kind"], m["evidence_from"]) for m in runs["diverging"]["markers"]} == {
-        ("exploding_gradient", "gradients"), ("non_finite", "weights"), ("weight_growth", "weights")}
+    # synthetic.diverging: gradients thousands of times their start from step 4, NaN from step 9, where the
+    # weights hold Inf (the weights' tag sorts first); weights past 3x their start from step 2 (4.9x), 560x at 8.
+    assert spanned("diverging") == sorted(
+        [("exploding_gradient", "fc%d" % i, "critical", "gradients", 4, 8) for i in (1, 2, 3)]
+        + [("non_finite", "fc%d" % i, "critical", "weights", 9, 11) for i in (1, 2, 3)]
+        + [("weight_growth", "fc%d" % i, "critical", "weights", 2, 8) for i in (1, 2, 3)])
