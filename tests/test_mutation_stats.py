@@ -143,10 +143,12 @@ def test_no_steps():
 
 
 def test_a_pile_beside_padding():
-    # [1,2] 10, [2,3] 10, [3,4] 60 and a padding row: 50 of the last row's 60 are a pile at 4
-    buckets = np.array([[[1, 2, 10], [2, 3, 10], [3, 4, 60], [4, 4, 0]]], dtype=float)
-    s = stats.series_stats(buckets, np.array([3]))
-    check(s, {"max_fraction": 50 / 80, "count": 80})
+    # step 1: [1,2] 10, [2,3] 10, [3,4] 60 and a padding row (step 0 has four rows, so nothing is
+    # compacted away): 50 of the last real row's 60 are a pile at 4, the padding row is no neighbour
+    buckets = np.array([[[1, 2, 10], [2, 3, 10], [3, 4, 10], [4, 5, 10]],
+                        [[1, 2, 10], [2, 3, 10], [3, 4, 60], [4, 4, 0]]], dtype=float)
+    s = stats.series_stats(buckets, np.array([4, 3]))
+    check(s, {"max_fraction": 50 / 80, "count": 80, "max": 4.0}, step=1)
 
 
 def test_padding_rows_are_not_data():
