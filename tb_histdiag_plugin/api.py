@@ -5,6 +5,7 @@ call; ``read_buckets`` gives the stored buckets of one tag at one step.
 """
 
 import functools
+import json
 import warnings
 
 from tb_histdiag_plugin import loading
@@ -36,6 +37,12 @@ def diagnose(logdir, run=None, jobs=None, client=None, progress=None, **settings
     ``KeyError`` for an unknown run, ``settings.SettingError`` for a bad
     setting and ``ValueError`` for ``jobs`` < 1 or ``jobs`` with ``client``.
     """
+    documents = _documents(logdir, run, jobs, client, progress, settings, raw=False)
+    return Diagnosis({"runs": documents}, logdir=logdir, settings=settings)
+
+
+def _documents(logdir, run, jobs, client, progress, settings, raw):
+    """``{run: document}`` (``raw``: JSON text) of ``diagnose``'s arguments, with its checks and errors."""
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ValueError("jobs must be a whole number >= 1 (or None for every core), got %r" % (jobs,))
     if jobs is not None and client is not None:
@@ -50,10 +57,10 @@ def diagnose(logdir, run=None, jobs=None, client=None, progress=None, **settings
 
         tasks = functools.partial(cluster.run_tasks, client)
     documents, failed = loading.diagnose_logdir(logdir, None if run is None else [run], jobs, settings,
-                                                tasks=tasks, progress=progress)
+                                                tasks=tasks, progress=progress, raw=raw)
     if progress is None:
         for name, error in failed.items():
-            warnings.warn("run %r could not be analysed: %s" % (name, error), RuntimeWarning, stacklevel=2)
+            warnings.warn("run %r could not be analysed: %s" % (name, error), RuntimeWarning, stacklevel=3)
     if not documents:
         if failed:
             shown = "; ".join("%r: %s" % item for item in list(failed.items())[:3])
@@ -62,4 +69,12 @@ def diagnose(logdir, run=None, jobs=None, client=None, progress=None, **settings
         if run is not None:
             raise KeyError("run %r has no histograms" % run)
         raise loading.LogdirError("logdir %r holds no histogram summaries" % logdir)
-    return Diagnosis({"runs": documents}, logdir=logdir, settings=settings)
+    return documents
+
+
+def diagnose_json(logdir, run=None, jobs=None, client=None, progress=None, **settings):
+    """``json.dumps(diagnose(...), separators=(",", ":"))``, built from the workers' document texts
+    without parsing them (``tb-histdiag report --format json``): on a big sweep, parsing and
+    re-serialising every document in this one process would cost more than the workers' analyses."""
+    documents = _documents(logdir, run, jobs, client, progress, settings, raw=True)
+    return "{\"runs\":{%s}}" % ",".join("%s:%s" % (json.dumps(name), text) for name, text in documents.items())

@@ -5,9 +5,9 @@ marker of that severity or worse exists, 2 on a usage error or a logdir that
 does not exist, cannot be read or holds no histograms, an unreachable
 ``--scheduler``, or when no run could be analysed (a run that fails is named
 on stderr and the others are reported).  The text comes from
-``formatting.py``; ``--format json`` prints ``api.diagnose``'s result
-unchanged.  Progress goes to stderr as runs finish: a bar on a terminal,
-plain lines otherwise.
+``formatting.py``; ``--format json`` prints ``api.diagnose``'s result as
+``json.dumps`` would (``api.diagnose_json``).  Progress goes to stderr as
+runs finish: a bar on a terminal, plain lines otherwise.
 """
 
 import argparse
@@ -17,6 +17,7 @@ import time
 
 from tb_histdiag_plugin import api, loading
 from tb_histdiag_plugin.formatting import format_text
+from tb_histdiag_plugin.result import Diagnosis
 from tb_histdiag_plugin.settings import SETTINGS, SettingError, parse_settings
 
 
@@ -116,8 +117,10 @@ def main(argv=None):
             from tb_histdiag_plugin import cluster
 
             client = cluster.connect(args.scheduler)
-        result = api.diagnose(args.logdir, run=args.run, jobs=args.jobs, client=client,
-                              progress=_Progress(sys.stderr), **settings)
+        # JSON: the workers' document texts as they are (``api.diagnose_json``), parsed only for --fail-on.
+        produce = api.diagnose_json if args.format == "json" else api.diagnose
+        result = produce(args.logdir, run=args.run, jobs=args.jobs, client=client,
+                         progress=_Progress(sys.stderr), **settings)
     except (loading.LogdirError, SettingError, ConnectionError) as e:  # cluster.SchedulerError is a ConnectionError
         print("tb-histdiag: %s" % e, file=sys.stderr)
         return 2
@@ -131,8 +134,9 @@ def main(argv=None):
         if client is not None:
             client.close()
     if args.format == "json":
-        json.dump(result, sys.stdout, separators=(",", ":"))
-        sys.stdout.write("\n")
+        sys.stdout.write(result + "\n")
+        if args.fail_on:
+            result = Diagnosis(json.loads(result))
     else:
         sys.stdout.write(format_text(result))
     if args.fail_on and result.markers(severity=args.fail_on):

@@ -218,7 +218,7 @@ def _run_locally(work, settings, jobs, url):
         executor.shutdown(wait=finished, cancel_futures=True)
 
 
-def diagnose_logdir(logdir, runs=None, jobs=None, settings=None, tasks=None, progress=None):
+def diagnose_logdir(logdir, runs=None, jobs=None, settings=None, tasks=None, progress=None, raw=False):
     """``({run: document}, {run: error})`` of the runs of ``logdir`` (or of ``runs``).
 
     Each run is a task (``diagnose_run``) loaded and analysed by a worker that
@@ -229,6 +229,9 @@ def diagnose_logdir(logdir, runs=None, jobs=None, settings=None, tasks=None, pro
     cluster).  The documents are the same either way.  Runs without histograms are left out; a run that
     fails is in the second dict with a one-line reason, the others are kept.
     ``progress(run, done, total, error)`` is called as each run finishes.
+    With ``raw`` the documents are left as the workers' JSON text (what
+    ``json.dumps(document, separators=(",", ":"))`` gives): a big sweep's
+    report need not parse and re-serialise every document in this one process.
     """
     dirs = run_dirs(logdir)
     names = sorted(dirs) if runs is None else list(runs)
@@ -249,7 +252,7 @@ def diagnose_logdir(logdir, runs=None, jobs=None, settings=None, tasks=None, pro
         if error is not None:
             failed[run] = error
         elif text is not None:
-            documents[run] = json.loads(text)
+            documents[run] = text if raw else json.loads(text)
         if progress is not None:
             progress(run, i, len(work), error)
     return {run: documents[run] for run in sorted(documents)}, {run: failed[run] for run in sorted(failed)}
