@@ -165,8 +165,7 @@ class RunAnalysis:
 
     def unjudged(self, settings=None):
         """What a rule could not judge, and why (``rules/coverage.py``): too few values, say."""
-        coverage = getattr(rules, "coverage", None)
-        return coverage.unjudged(self.run_view, settings or rules.DEFAULTS) if coverage is not None else []
+        return rules.coverage.unjudged(self.run_view, settings or rules.DEFAULTS)
 
     def document_json(self, settings=None, start_step=None, end_step=None, max_points=downsample.MAX_POINTS):
         """The contract's diagnostics document, serialised.

@@ -22,10 +22,7 @@ import numpy as np
 
 from tb_histdiag_plugin.rules import activations as rules_activations, gradients as rules_gradients
 from tb_histdiag_plugin.rules import inferred as rules_inferred, training as rules_training, weights as rules_weights
-try:  # what the rules could not judge (too few values); optional while it is written
-    from tb_histdiag_plugin.rules import coverage  # noqa: F401
-except ImportError:  # pragma: no cover
-    coverage = None
+from tb_histdiag_plugin.rules import coverage  # noqa: F401  (what the rules could not judge: diagnosis.py)
 from tb_histdiag_plugin.rules.base import RunView, SeriesView, fmt, marker, sort_key, spans  # noqa: F401 (re-exported)
 from tb_histdiag_plugin.settings import DEFAULTS, SETTINGS, Setting, SettingError, parse_settings  # noqa: F401
 
