@@ -183,12 +183,14 @@ def _dead_input(run, names, steps, still_at, bias_moves, observed, settings):
             hit = np.isfinite(zero) & (zero >= ALL_ZERO)
             if hit.any():
                 mask |= hit
-                why = why or "its kernel gradient is exactly zero, so the kernel cannot move (a zero input, as after a dead layer)"
+                why = why or ("its kernel gradient is exactly zero, so the kernel cannot move (a zero input, as "
+                              "after a dead layer)")
         if prev is not None and weights_only:
             count = counts[row]
             upstream_still = observed[prev] & still_at[prev] & ~bias_moves[prev]
             with np.errstate(all="ignore"):
-                shows = np.where(count < EXACT_TENSOR, pace > settings["stagnant_change"], pace >= VISIBLE_CHANGE / count)
+                shows = np.where(count < EXACT_TENSOR, pace > settings["stagnant_change"],
+                                 pace >= VISIBLE_CHANGE / count)
                 hit = upstream_still & np.isfinite(count) & shows
             if hit.any():
                 mask |= hit
