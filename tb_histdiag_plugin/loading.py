@@ -169,7 +169,7 @@ def diagnose_run(run, path, settings=None):
         run, analysis = _analyse_run((run, path))
         if analysis is None:
             return run, None
-        return run, analysis.document_json(parse_settings(settings or {}))
+        return run, analysis.document_json(parse_settings(settings or {}), max_points=None)  # every step
     except Exception as e:
         raise RunFailed(remote.describe(e)) from None
 

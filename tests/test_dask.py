@@ -15,12 +15,13 @@ import sys
 import threading
 import time
 
+import numpy as np
 import pytest
 
 import synthetic
 from s3_server import S3Server
 from support import free_port, wait_until
-from tb_histdiag_plugin import api, loading, result
+from tb_histdiag_plugin import api, downsample, loading, result
 
 distributed = pytest.importorskip("distributed")
 
@@ -78,6 +79,19 @@ def test_scheduler_gives_the_documents_of_jobs(logdir, client):
     assert len(json.loads(remote)["runs"]) == 6
     code, text, err = report(logdir, "--run", "vanishing", "--scheduler", client.scheduler.address)
     assert code == 0 and "vanishing_gradient" in text, err
+
+
+def test_every_logged_step_is_kept(tmp_path, client):
+    """The CLI's documents hold every step, however long the run (the tab's are thinned)."""
+    steps = downsample.MAX_POINTS + 100
+    synthetic.write_run(str(tmp_path), "long", [(s, {"dense_0/kernel": np.linspace(-1, 1, 64) * (1 + s / steps)})
+                                                for s in range(steps)])
+    for extra in (["--jobs", "1"], ["--jobs", "2"], ["--scheduler", client.scheduler.address]):
+        code, out, err = report(str(tmp_path), "--format", "json", *extra)
+        assert code == 0, err
+        doc = json.loads(out)["runs"]["long"]
+        assert doc["downsampled"] is False and doc["series"][0]["steps"] == list(range(steps)), extra
+    assert api.diagnose(str(tmp_path), client=client)["runs"]["long"]["series"][0]["steps"] == list(range(steps))
 
 
 def test_python_api_with_a_client(logdir, client):
