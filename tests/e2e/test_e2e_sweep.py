@@ -281,7 +281,9 @@ def test_step_range_fetches_full_resolution_and_resets(e2e_browser, long_server)
         bands.first.wait_for()
         assert bands.count() == 2  # weights and gradient
         assert line.get_attribute("data-mode") == "downsampled"
-        kept = max(len(s["steps"]) for s in support.get_json(long_server + support.ROUTE + "diagnostics?run=long")["series"])
+        series = support.get_json(long_server + support.ROUTE + "diagnostics?run=long")["series"]
+        assert len(series) == 4
+        kept = max(len(s["steps"]) for s in series)
         assert kept < LONG_STEPS
         assert line.locator(".hd-step-range-text").inner_text().startswith(
             "Showing %s of 1,500 logged steps" % format(kept, ","))
@@ -319,6 +321,7 @@ def test_step_range_fetches_full_resolution_and_resets(e2e_browser, long_server)
 def doc_default_steps(url):
     """Every step of the long run's default (downsampled) document, over all series."""
     doc = support.get_json(url + support.ROUTE + "diagnostics?run=long")
+    assert len(doc["series"]) == 4  # weights and gradient of two layers: none missing from the union
     return sorted({st for s in doc["series"] for st in s["steps"]})
 
 
