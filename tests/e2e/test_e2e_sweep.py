@@ -340,10 +340,22 @@ def drag_slider_handle(page, chart, grid_left, grid_right, from_fraction, to_fra
     page.mouse.up()
 
 
+# Counts the page's fetches of a step window (diagnostics?...start_step=), in the page, as they are made.
+COUNT_WINDOW_FETCHES = """(() => {
+  window.__windowFetches = 0;
+  const original = window.fetch;
+  window.fetch = function (url, ...rest) {
+    if (String(url).includes('/diagnostics?') && String(url).includes('start_step=')) window.__windowFetches += 1;
+    return original.call(this, url, ...rest);
+  };
+})();"""
+
+
 def test_zoom_on_the_heatmap_step_axis_loads_the_window(e2e_browser, long_server):
     """Dragging the heatmap's step slider asks for that window at full resolution (once, after the drag settles);
     the chart then shows that window; dragging back to every step, or Reset, returns to the default document."""
     context = e2e_browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(COUNT_WINDOW_FETCHES)
     tab = Tab(context, long_server)
     try:
         page = tab.open("run=long")
@@ -371,7 +383,11 @@ def test_zoom_on_the_heatmap_step_axis_loads_the_window(e2e_browser, long_server
         page.wait_for_function("(w) => document.querySelector('#hd-heat-chart').dataset.window === w",
                                arg="%d-%d" % (start, end))
         assert int(page.locator(heat).get_attribute("data-steps")) == len([s for s in kept if s < start]) + end - start + 1
-        page.wait_for_timeout(800)  # longer than the zoom's debounce
+        # Nothing more may be asked once the drag settled.  A timer set now, longer than the zoom's debounce
+        # (ZOOM_DEBOUNCE_MS = 300), fires after any settle the redraw scheduled (timers run in order of their
+        # due time), and the page's own count of window fetches is read synchronously in it.
+        assert page.evaluate("(ms) => new Promise((done) => setTimeout(() => done(window.__windowFetches), ms))",
+                             300 + 100) == 1
         assert len([u for u in requests if "start_step=" in u]) == 1
         # back to every step by dragging the handle to the left end: the default document, kept, no request
         before = len([s for s in kept if s < start])  # the left handle sits at the window's first index
