@@ -35,6 +35,10 @@ def legacy_histogram(tag, values, limits=None):
     return summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, histo=histo)])
 
 
+# (min, max) of each step's fc1.weight in the "legacy" run, as written: the exact values the stats must give.
+LEGACY_EXTREMES = []
+
+
 def write_bad_logdir(logdir):
     """One run per kind of bad input, plus a healthy run that must keep working."""
     synthetic.write_run(logdir, "good", synthetic.healthy(steps=6))
@@ -52,6 +56,7 @@ def write_bad_logdir(logdir):
     writer = EventFileWriter(os.path.join(logdir, "legacy"))
     for step in range(4):
         values = RNG.normal(0, 1, 300)
+        LEGACY_EXTREMES.append((float(values.min()), float(values.max())))
         writer.add_event(event_pb2.Event(step=step, wall_time=1.7e9 + step,
                                          summary=legacy_histogram("fc1.weight", values)))
         writer.add_event(event_pb2.Event(step=step, wall_time=1.7e9 + step + 0.5,
@@ -119,7 +124,10 @@ def test_bad_data_gives_documented_results(app):
     status, doc = get_json(app, ROUTE + "diagnostics?run=legacy")
     assert status == 200 and [layer["name"] for layer in doc["layers"]] == ["fc1"]
     w = next(s for s in doc["series"] if s["tag"] == "fc1.weight")
-    assert w["stats"]["count"] == [300] * 4 and all(abs(v) < 10 for v in w["stats"]["min"] + w["stats"]["max"])
+    assert w["stats"]["count"] == [300] * 4 and len(LEGACY_EXTREMES) == 4
+    # Exact up to the float32 the Python loader keeps (the ±DBL_MAX sentinel edges must not leak in).
+    assert w["stats"]["min"] == pytest.approx([lo for lo, _ in LEGACY_EXTREMES], rel=1e-6)
+    assert w["stats"]["max"] == pytest.approx([hi for _, hi in LEGACY_EXTREMES], rel=1e-6)
 
     status, doc = get_json(app, ROUTE + "diagnostics?run=buckets")
     assert status == 200 and {s["tag"]: s["stats"]["count"] for s in doc["series"]} == {
