@@ -18,7 +18,7 @@ from tensorboard import plugin_util
 from tensorboard.backend import http_util
 from tensorboard.plugins import base_plugin
 
-from tb_histdiag_plugin import diagnoser, diagnosis, reading, rules
+from tb_histdiag_plugin import diagnoser, diagnosis, reading, remote, rules
 
 PLUGIN_NAME = "histdiag"
 _STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
@@ -100,6 +100,7 @@ class HistDiagPlugin(base_plugin.TBPlugin):
         flags = context.flags
         cache_mb = getattr(flags, "histdiag_cache_mb", None)
         jobs = getattr(flags, "histdiag_jobs", 0)  # 0 or None: one thread per core
+        self._logdir = getattr(context, "logdir", None) or ""
         self._diagnoser = diagnoser.Diagnoser(
             context.data_provider,
             cache_mb=diagnoser.DEFAULT_CACHE_MB if cache_mb is None else cache_mb,
@@ -151,7 +152,14 @@ class HistDiagPlugin(base_plugin.TBPlugin):
         self._require_provider()
         ctx, eid = _request_args(request)
         self._diagnoser.warm_up()
-        return http_util.Respond(request, json.dumps({"runs": self._diagnoser.runs(ctx, eid)}), _JSON)
+        body = {"runs": self._diagnoser.runs(ctx, eid)}
+        if not body["runs"] and remote.is_url(self._logdir):
+            # TensorBoard's loader only logs a storage error (a missing bucket, bad keys): say it in the tab.
+            try:
+                remote.check_dir(self._logdir)
+            except Exception as e:  # remote.RemoteError, or the storage client's own
+                body["error"] = " ".join(str(e).split())[:500]
+        return http_util.Respond(request, json.dumps(body), _JSON)
 
     @_json_route
     def _serve_diagnostics(self, request):

@@ -24,7 +24,8 @@ from support import TensorBoardServer  # noqa: E402
 # The test files that take longest (training or servers in their fixtures),
 # longest first, so that the workers finish at about the same time; the rest
 # follow in collection order.
-LONGEST_FIRST = ["tests/e2e", "tests/test_training.py", "tests/test_healthy.py", "tests/test_demo.py",
+LONGEST_FIRST = ["tests/e2e", "tests/test_training.py", "tests/test_s3.py", "tests/test_dask.py", "tests/test_healthy.py",
+                 "tests/test_demo.py",
                  "tests/test_inferred.py",
                  "tests/test_notebook.py", "tests/test_reliability.py", "tests/test_writers.py", "tests/test_wheel.py",
                  "tests/golden/test_golden.py", "tests/test_keras_callback.py", "tests/test_torch_helper.py",

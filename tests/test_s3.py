@@ -134,15 +134,17 @@ def test_tab_serves_an_s3_logdir(s3, local_json, tmp_path):
             assert served["layers"] == doc["layers"], run
 
 
-def test_tab_of_a_missing_bucket_lists_no_run(s3, tmp_path):
+def test_tab_of_a_missing_bucket_lists_no_run_and_says_why(s3, tmp_path):
     """TensorBoard's loader logs the storage error and lists nothing; the tab's ``runs`` answers
-    an empty list (the tab's empty state), never a 500."""
+    an empty list with the storage error (the tab's error state), never a 500."""
     tensorboard = stub_tensorboard(str(tmp_path))
     with TensorBoardServer("s3://no-such-bucket/sweep", load_fast=False, env=s3.env(), executable=tensorboard,
                            log_path=str(tmp_path / "tb.log")) as server:
         server.wait_listening()
         status, body, _ = server.get("/data/plugin/histdiag/runs")
-        assert status == 200 and body == {"runs": []}, body
+        assert status == 200 and body["runs"] == [], body
+        assert "s3://no-such-bucket/sweep" in body["error"] and "NoSuchBucket" in body["error"], body
+        assert "\n" not in body["error"] and "Traceback" not in body["error"]
         assert "NoSuchBucket" in server.log_tail(20000)
 
 
