@@ -20,6 +20,9 @@ export function markerSummary(run, before, after, changed) {
     (changed ? ' with ' + changed + ' changed setting(s).' : ' with the defaults.');
 }
 
+/** How long the first listing waits for the server to answer the run named in the URL (refresh). */
+export const LISTING_WAIT_MS = 1000;
+
 export function createActions({ store, data, now = () => new Date() }) {
   let token = 0;
   // No run named in the URL: focus the worst run once every run's counts are in (they arrive progressively), unless
@@ -50,8 +53,9 @@ export function createActions({ store, data, now = () => new Date() }) {
   }
 
   /**
-   * The run named in the URL is requested beside /runs, not after it, and shown as soon as it arrives (the listing
-   * fills the run list in when it answers). A failure is not kept: the request after the listing reports it.
+   * The run named in the URL is requested before /runs (early.js even starts it as the bundle loads), and shown as
+   * soon as it arrives (the listing fills the run list in when it answers). A failure is not kept: the request after
+   * the listing reports it.
    */
   async function prefetch(mine) {
     await data.ensureModels(store.get().compare, { keepErrors: false });
@@ -69,7 +73,14 @@ export function createActions({ store, data, now = () => new Date() }) {
     const quiet = Boolean(opts && opts.quiet);
     const mine = ++token;
     if (!quiet) store.set({ status: 'Loading…' });
-    if (!quiet && store.get().run) prefetch(mine);
+    if (!quiet && store.get().run) {
+      prefetch(mine);
+      // The listing has the server list every run's tags (the Python loader walks every event, holding the GIL): asked
+      // beside the run's document it slowed that document down by as much again. So it is asked once the document is
+      // in (the server lists while the tab parses and draws it), or after LISTING_WAIT_MS (a run still being analysed
+      // must not hold the run list back).
+      await data.answered(LISTING_WAIT_MS);
+    }
     let list;
     try {
       list = await data.loadRuns(quiet);

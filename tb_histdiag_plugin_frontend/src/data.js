@@ -63,6 +63,7 @@ export function createData({ store, api, win }) {
   let timer = null;
   let fastTimer = null;
   let fastPoll = null;
+  const unanswered = new Set(); // diagnostics requests the server has not answered yet (see answered)
 
   function busy(delta) {
     pending += delta;
@@ -92,11 +93,36 @@ export function createData({ store, api, win }) {
     return list;
   }
 
+  /** A diagnostics request, counted in unanswered until the server answers it. */
+  function requestDiagnostics(name, settings) {
+    let answer;
+    const heard = new Promise((resolve) => {
+      answer = resolve;
+    });
+    unanswered.add(heard);
+    heard.then(() => unanswered.delete(heard));
+    const promise = api.diagnostics(name, settings, answer);
+    promise.then(answer, answer);
+    return promise;
+  }
+
+  /** Resolves once the server is done with every diagnostics request out (their bodies are in), or after ms. */
+  function answered(ms) {
+    if (!unanswered.size) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = win.setTimeout(resolve, ms);
+      Promise.all([...unanswered]).then(() => {
+        win.clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** The run's default (unranged) diagnosis for the current settings: the kept one, or a request for it. */
   function baseEntry(name, key, settings) {
     const have = bases.get(name);
     if (have && have.key === key) return Promise.resolve(have);
-    return api.diagnostics(name, settings).then((doc) => {
+    return requestDiagnostics(name, settings).then((doc) => {
       const entry = { key, model: timed('hd:model', () => buildModel(doc)) };
       bases.set(name, entry);
       return entry;
@@ -111,7 +137,7 @@ export function createData({ store, api, win }) {
     if (range.start_step === undefined) return baseEntry(name, baseKey, settings);
     const win = [Number(range.start_step), Number(range.end_step)];
     const base = baseEntry(name, baseKey, settings).catch(() => null); // without it the window alone is shown
-    return Promise.all([api.diagnostics(name, { ...settings, ...range }), base]).then(([doc, b]) => ({
+    return Promise.all([requestDiagnostics(name, { ...settings, ...range }), base]).then(([doc, b]) => ({
       key: rangedKey(state, name), model: buildModel(b ? mergeWindow(b.model.doc, doc, win) : doc) }));
   }
 
@@ -239,6 +265,6 @@ export function createData({ store, api, win }) {
     timer = fastTimer = fastPoll = null;
   }
 
-  return { loadRuns, ensureModels, putModel, diagnostics, histogram, loadSettings, forget, startPolling,
+  return { loadRuns, ensureModels, answered, putModel, diagnostics, histogram, loadSettings, forget, startPolling,
     stopPolling, dispose: stopPolling };
 }

@@ -1,8 +1,9 @@
-// The charts under the overview (flow, learning flow, heatmap) cost the most to draw: their first drawing waits for
-// the overview's paint, so the tab shows the table first (app.js wires it in; README, speed).
+// The ECharts charts cost the most to draw: the timeline strip above the overview (on a long run with training scalars
+// it cost more than the overview itself) and the charts under it (flow, learning flow, heatmap). Their first drawing
+// waits for the overview's paint, so the tab shows the table first (app.js wires it in; README, speed).
 
 /** Those charts' names in app.js's VIEWS. */
-export const DRAWN_AFTER_OVERVIEW = new Set(['flow', 'learning', 'heatmap']);
+export const DRAWN_AFTER_OVERVIEW = new Set(['timeline', 'flow', 'learning', 'heatmap']);
 
 /**
  * The first ready render of the DRAWN_AFTER_OVERVIEW views, run after the next paint (a frame, then a task) instead

@@ -1,4 +1,5 @@
 // Entry point: TensorBoard's plugin_entry.html does import("./index.js").then((m) => m.render()).
+import './early.js'; // first: the run in the URL is requested before the rest of the bundle evaluates
 import { createApp } from './app.js';
 import { mark } from './timing.js';
 

@@ -21,6 +21,7 @@ function fakeData(store, docs) {
   return {
     calls,
     loadRuns: async () => RUNS,
+    answered: async () => {},
     loadSettings: () => calls.push(['settings']),
     ensureModels: async (names) => {
       for (const n of names) {

@@ -34,6 +34,18 @@ test('the first drawing of the charts waits for a frame and a task, in view orde
   assert.equal(later.defers('flow', 3), false); // later renders are synchronous
 });
 
+test('the timeline strip above the overview waits too, and draws before the charts under it', () => {
+  const win = fakeWindow();
+  const drawn = [];
+  const later = deferFirstDraw(win, { dataset: {} }, (i) => drawn.push(i));
+  assert.equal(later.defers('sick', 7), false);
+  assert.equal(later.defers('heatmap', 11), true);
+  assert.equal(later.defers('timeline', 6), true);
+  win.frames[0]();
+  win.tasks[0]();
+  assert.deepEqual(drawn, [6, 11]);
+});
+
 test('dispose cancels a pending first drawing', () => {
   const win = fakeWindow();
   const drawn = [];

@@ -1,9 +1,10 @@
-// The run named in the URL is requested beside /runs (actions.js prefetch, data.js adoptable): shown before the
-// listing answers, requested once, and a failure before the listing is reported by the request after it.
+// The run named in the URL is requested before /runs (actions.js prefetch, data.js adoptable): shown before the
+// listing answers, requested once, and a failure before the listing is reported by the request after it; the listing
+// is asked once the server is done with that run (or after LISTING_WAIT_MS).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createData } from '../src/data.js';
-import { createActions } from '../src/actions.js';
+import { createActions, LISTING_WAIT_MS } from '../src/actions.js';
 import { createStore, initialState } from '../src/store.js';
 import { modelKey } from '../src/select.js';
 
@@ -82,8 +83,9 @@ test('without a run in the URL nothing is requested before the listing', async (
 });
 
 /**
- * An api whose /runs lists run r at lastStep() and whose diagnostics answer when answers[i]() is called; calls records
- * 'default' or 'range' per request, and each document carries its request's number n.
+ * An api whose /runs lists run r at lastStep() and whose diagnostics answer when answers[i]() is called (the server is
+ * done at once, onAnswer: handing the document over is what waits); calls records 'default' or 'range' per request,
+ * and each document carries its request's number n.
  */
 function answeredByHand(lastStep = () => 9) {
   const answers = [];
@@ -93,9 +95,10 @@ function answeredByHand(lastStep = () => 9) {
     calls,
     runs: async () => ({ runs: [{ ...listed('r'), last_step: lastStep() }] }),
     settings: async () => ({ settings: [] }),
-    diagnostics(run, params) {
+    diagnostics(run, params, onAnswer) {
       calls.push(params && params.start_step ? 'range' : 'default');
       const n = calls.length;
+      if (onAnswer) onAnswer();
       return new Promise((resolve) => answers.push(() => resolve({ run, layers: [], series: [], markers: [], n })));
     },
     histogram: async () => ({ buckets: [] }),
@@ -156,4 +159,47 @@ test('joining a step range request in flight leaves the default document kept: c
   await actions.clearStepRange();
   assert.deepEqual(api.calls, ['default', 'range']);
   assert.equal(store.get().models.get('r').key, modelKey(store.get(), 'r'));
+});
+
+test('the first listing is asked once the server is done with the run in the URL, or after LISTING_WAIT_MS', async () => {
+  const order = [];
+  const timers = [];
+  const slowWin = { ...win, setTimeout: (fn, ms) => timers.push([fn, ms]) };
+  let answer = null;
+  const api = {
+    runs: async () => {
+      order.push('runs');
+      return { runs: [listed('r')] };
+    },
+    settings: async () => ({ settings: [] }),
+    diagnostics: (run, params, onAnswer) => {
+      order.push('diagnostics');
+      answer = onAnswer;
+      return new Promise(() => {}); // the document is never handed over: the listing waits for onAnswer only
+    },
+    histogram: async () => ({ buckets: [] }),
+  };
+  const store = createStore(initialState('run=r'));
+  const actions = createActions({ store, data: createData({ store, api, win: slowWin }), now: () => new Date(0) });
+  actions.refresh();
+  await tick();
+  assert.deepEqual(order, ['diagnostics']); // the listing waits while the server works on the run
+  answer();
+  await tick();
+  assert.deepEqual(order, ['diagnostics', 'runs']);
+  assert.equal(store.get().runs.length, 1);
+
+  // a server still analysing the run: the listing is asked after LISTING_WAIT_MS all the same
+  order.length = 0;
+  timers.length = 0;
+  const store2 = createStore(initialState('run=r'));
+  const actions2 = createActions({ store: store2, data: createData({ store: store2, api, win: slowWin }), now: () => new Date(0) });
+  actions2.refresh();
+  await tick();
+  assert.deepEqual(order, ['diagnostics']);
+  const wait = timers.find(([, ms]) => ms === LISTING_WAIT_MS);
+  assert.ok(wait, 'a timer of LISTING_WAIT_MS');
+  wait[0]();
+  await tick();
+  assert.deepEqual(order, ['diagnostics', 'runs']);
 });
