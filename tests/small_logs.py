@@ -16,6 +16,8 @@ PyTorch (``HistogramLogger``: weights, gradients and every module's output):
 - ``torch_exploding`` / ``torch_steady``: a linear stack under full-batch SGD
   whose learning rate grows by half every step far past the stable limit, and
   the same at a fixed small learning rate.
+- ``torch_sigmoid`` (control ``torch_healthy``): ten sigmoid layers under plain SGD,
+  gradients logged: each layer passes back at most a quarter of the gradient.
 - ``torch_saturated`` / ``torch_tanh``: a tanh MLP initialised with weights of
   std 5 (every unit at -1 or +1), and its Glorot-initialised twin.
 - ``torch_downstream`` (control ``torch_healthy``): the second hidden layer's bias
@@ -109,6 +111,9 @@ def train_torch(logdir, what, units, steps=200, every=10, weights_only=False):
         steps, every = 30, 1  # every step: an explosion takes a few
         if what == "exploding":
             lr_of = lambda step: 0.01 * 1.5 ** step  # noqa: E731
+    elif what == "sigmoid":  # ten sigmoid layers under plain SGD: each passes back at most a quarter
+        model = _torch_mlp(units, 10, nn.Sigmoid)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
     elif what in ("saturated", "tanh"):
         model = _torch_mlp(units, 2, nn.Tanh, init_std=5.0 if what == "saturated" else None)
         opt = torch.optim.SGD(model.parameters(), lr=0.5)
@@ -136,7 +141,7 @@ def train_torch(logdir, what, units, steps=200, every=10, weights_only=False):
     writer.close()
 
 
-TORCH_RUNS = ("healthy", "dead", "exploding", "steady", "saturated", "tanh", "downstream", "nonneg")
+TORCH_RUNS = ("healthy", "dead", "exploding", "steady", "saturated", "tanh", "downstream", "nonneg", "sigmoid")
 # Also logged with parameters only (``torchw_*``), as the ``named_parameters()`` loops of tutorials do.
 TORCH_WEIGHTS_ONLY = ("healthy", "downstream")
 

@@ -48,6 +48,8 @@ PATHOLOGIES = {
     "torch_nonneg": ("torch_healthy", "clipped_values", {"2", "4"}, "info"),
     # The same, logging its parameters only: the next layer's bias moves while its kernel and the dead layer stay.
     "torchw_downstream": ("torchw_healthy", "stagnant_weights", {"4"}, "warning"),
+    # Ten sigmoid layers under SGD, gradients logged: the input side's are orders of magnitude below the output's.
+    "torch_sigmoid": ("torch_healthy", "vanishing_gradient", {"0", "2", "4"}, "warning"),
     # Ten sigmoid layers under SGD, weights only: the input side stops moving (inferred from weights).
     "keras_sigmoid/train": ("keras_relu/train", "vanishing_gradient", {"dense", "dense_1", "dense_2"}, "warning"),
     # The middle hidden layer trainable=False.
