@@ -96,6 +96,16 @@ def modules():
     return out
 
 
+def expected_modules():
+    """Every module ``make mutation`` mutates: run_python.py's and stryker.config.json's lists."""
+    sys.path.insert(0, HERE)
+    import run_python
+    out = run_python.modules_to_run([], ROOT)
+    with open(os.path.join(HERE, "stryker.config.json")) as f:
+        out += ["tb_histdiag_plugin_frontend/" + m for m in json.load(f)["mutate"]]
+    return out
+
+
 def summarise(mutants, reasons):
     counted = {k: m for k, m in mutants.items() if m["status"] not in NOT_COUNTED}
     killed = sum(1 for m in counted.values() if m["status"] in KILLED)
@@ -125,6 +135,20 @@ def main():
                 diff = " / ".join("`%s`" % line.strip().replace("`", "'")[:140] for line in m.get("diff", []))
                 why = reasons.get(key, "no reason given yet")
                 details.append("- `%s` (%s): %s — %s" % (key, m["status"], diff, why))
+    details.append("\n## Tests run against the mutants\n")
+    details.append("- StrykerJS (frontend modules): every `tb_histdiag_plugin_frontend/test/*.test.js` file that "
+                   "reaches the mutant (the tap runner's per-file coverage).")
+    for path in sorted(glob.glob(os.path.join(RESULTS, "*.json"))):
+        with open(path) as f:
+            data = json.load(f)
+        if "tests" in data:
+            details.append("- `%s`: %s" % (data["module"], ", ".join("`%s`" % t for t in data["tests"])))
+    measured = {m[0] for m in modules()}
+    missing = [m for m in expected_modules() if m not in measured]
+    if missing:
+        details.append("\n## Not measured yet\n")
+        details.append("`make mutation` covers these too; no run of them is recorded in tests/mutation/results/: "
+                       + ", ".join("`%s`" % m for m in missing) + ".")
     text = ["# Mutation testing report, %s" % today, "",
             "Made by `make mutation` (tests/mutation/, README \"Mutation testing\"). Kill rate = killed "
             "(or timed out) / (mutants − equivalent ones); a survivor is either equivalent (it cannot change "
