@@ -15,7 +15,7 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 # One colour per severity, shared with the tab (colors.js).
 SEVERITY_COLORS = {"critical": "#d32f2f", "warning": "#f57c00", "info": "#1976d2"}
 # Where a marker's evidence was read from (the contract's ``evidence_from``).
-EVIDENCE_SOURCES = ("gradients", "activations", "weights")
+EVIDENCE_SOURCES = ("gradients", "activations", "weights", "scalars")
 
 
 def severity_sort_key(severity):
