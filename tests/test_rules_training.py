@@ -146,6 +146,14 @@ def test_oscillating_loss_at_the_edge_of_oscillation_turns(turns, flagged):
     assert bool(got) == flagged
 
 
+def test_a_converged_loss_swinging_near_zero_is_not_oscillating():
+    # Falls from 2.3 to ~1e-5, then its last digits swing by 100% of that level: 1e-5 of its range.
+    loss = [2.3, 1.0, 0.1, 0.01, 0.001] + [1e-5 * (1.5 + (-1) ** i) for i in range(10)]
+    assert kinds(run_of(loss)) == []
+    # The same swings on a loss whose whole range they are: oscillating.
+    assert kinds(run_of([1e-5 * (1.5 + (-1) ** i) for i in range(10)]))[0][0] == "oscillating_loss"
+
+
 def test_oscillating_accuracy_without_a_loss_uses_points():
     acc = [0.5 + 0.05 * (-1) ** i for i in range(10)]
     got = training.oscillating_loss(run_of(accuracy=acc), DEFAULTS)

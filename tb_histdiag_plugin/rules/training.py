@@ -201,7 +201,8 @@ def oscillating_loss(run, settings):
 
     TheDeepChecker's smoothness on the loss: direction changes at more than
     ``oscillation_turns`` of the points; each turn counts only when both swings
-    around it are at least ``oscillation_swing`` of the loss level (an epoch
+    around it are at least ``oscillation_swing`` of the loss level and of the
+    loss's whole range (not a converged loss's noise near zero) (an epoch
     loss's noise is far below; AUTOTRAINER's 0.03 on accuracy is the same idea).
     A warning when the loss makes no net progress over the oscillating stretch,
     info when it still falls overall.
@@ -218,7 +219,9 @@ def oscillating_loss(run, settings):
     turn, swing = _direction_changes(values)
     if is_loss:
         level = np.maximum(np.abs(values[1:-1]), np.finfo(float).tiny)
-        big = swing / level >= settings["oscillation_swing"]
+        # ... and of the loss's whole range: a converged loss's last digits swing wildly relative to it.
+        span = float(np.max(values) - np.min(values))
+        big = (swing / level >= settings["oscillation_swing"]) & (swing >= settings["oscillation_swing"] * span)
     else:
         big = swing >= settings["oscillation_swing"]
     counted = turn & big
