@@ -89,6 +89,8 @@ export function createData({ store, api, win }) {
   async function loadRuns(quiet) {
     const body = await (quiet ? api.runs() : tracked(api.runs()));
     const list = Array.isArray(body.runs) ? body.runs.filter((r) => r && typeof r.run === 'string') : [];
+    // An object-storage logdir TensorBoard could not read (a missing bucket, bad keys): an error, not "no runs".
+    if (!list.length && body && typeof body.error === 'string' && body.error) throw new Error(body.error);
     if (hasPending(list)) pollSoon();
     return list;
   }

@@ -69,3 +69,15 @@ test('polling starts one timer and stops it', () => {
   data.dispose();
   assert.deepEqual(timers, []);
 });
+
+test('a run listing with an error and no runs (an unreadable object-storage logdir) is an error, not an empty logdir', async () => {
+  const store = createStore(initialState(''));
+  const api = { ...fakeApi(), runs: async () => ({ runs: [], error: 'cannot read s3://b/x: NoSuchBucket' }) };
+  const data = createData({ store, api, win: {} });
+  await assert.rejects(() => data.loadRuns(true), /NoSuchBucket/);
+  const quiet = { ...fakeApi(), runs: async () => ({ runs: [] }) };
+  assert.deepEqual(await createData({ store, api: quiet, win: {} }).loadRuns(true), []);
+  // runs listed beside an error are shown: the error only explains an empty listing
+  const both = { ...fakeApi(), runs: async () => ({ runs: [{ run: 'r' }], error: 'x' }) };
+  assert.deepEqual((await createData({ store, api: both, win: {} }).loadRuns(true)).map((r) => r.run), ['r']);
+});
