@@ -40,13 +40,20 @@ DRAWN = """(run) => {
   return ok;
 }"""
 
-# the hd:* measures that ended by the time the overview was drawn, summed by name; and when the deferred charts were
-# drawn (data-charts, firstdraw.js), from navigation start
+# the hd:* measures that ended by the time the overview was drawn, summed by name; when the run's document was asked
+# for and came (resource timing, from navigation start); and when the deferred charts were drawn (data-charts,
+# firstdraw.js)
 MEASURES = """() => {
   const out = {};
   for (const m of performance.getEntriesByType('measure')) {
     if (!m.name.startsWith('hd:') || m.startTime + m.duration > window.__hdDrawnAt + 0.5) continue;
     out[m.name] = (out[m.name] || 0) + m.duration;
+  }
+  const d = performance.getEntriesByType('resource').find((e) => /\/diagnostics\?/.test(e.name));
+  if (d) {  // the run's document: asked, first byte, last byte (from navigation start)
+    out['request: asked'] = d.startTime;
+    out['request: first byte'] = d.responseStart;
+    out['request: last byte'] = d.responseEnd;
   }
   return out;
 }"""
@@ -136,7 +143,8 @@ def _print_table(results, runs):
             "%.2f" % x for x in results[n][run]["all_s"])) for n in names)))
     for run in runs:
         keys = sorted({k for n in names for k in results[n][run]["measures_s"]})
-        print("\n%s, hd:* measures before the overview was drawn (median ms) and the deferred charts drawn:" % run)
+        print("\n%s, hd:* measures before the overview was drawn (median ms), the document's request (ms from navigation "
+              "start) and the deferred charts drawn:" % run)
         print("| measure | " + " | ".join(names) + " |")
         print("|---|" + "---|" * len(names))
         for k in keys:
