@@ -83,7 +83,10 @@ export function createApp(doc, win) {
   const render = (state, prev) => {
     layout(state);
     views.forEach((v, i) => {
-      if (state.phase === 'ready' && later.defers(VIEWS[i][0], i)) return;
+      if (state.phase === 'ready' && later.defers(VIEWS[i][0], i)) {
+        if (v.reserve) v.reserve(state); // its box at its final size now, drawn after the overview's paint
+        return;
+      }
       timed('hd:render ' + VIEWS[i][0], () => v.render(state, prev));
     });
   };

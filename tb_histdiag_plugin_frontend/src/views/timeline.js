@@ -75,6 +75,14 @@ export function mount(container, { actions, win }) {
   }
 
   return {
+    /** Before the deferred first drawing (firstdraw.js): the strip's box at its final height, so the overview
+     *  painted under it does not jump down when the chart arrives a frame later. */
+    reserve(state) {
+      if (state.phase !== 'ready' || !focusedModel(state)) return;
+      const planned = stripData(state);
+      chartDiv.classList.toggle('hd-hidden', planned.empty);
+      if (!planned.empty) chartDiv.style.height = stripLayout(planned).height + 'px';
+    },
     render(state) {
       const model = focusedModel(state);
       if (state.phase !== 'ready' || !model) return;
