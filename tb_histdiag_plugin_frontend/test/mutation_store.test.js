@@ -67,6 +67,12 @@ test('an empty view state writes "#" only over a hash that is there', () => {
   syncHash(store, win, () => {});
   store.set({ run: null, compare: [] });
   assert.deepEqual(win.writes, [['kept', '', 'http://x/page#']]);
+
+  win = fakeWindow('');
+  store = createStore(initialState(''));
+  syncHash(store, win, () => {});
+  store.set({ run: 'b', compare: ['b'] });
+  assert.deepEqual(win.writes, [['kept', '', 'http://x/page#run=b&cmp=b']]);
 });
 
 test('writes replace the entry with an absolute URL and keep the history state', () => {
