@@ -84,6 +84,12 @@ class Listings:
                 return listing if runs is None else {r: listing[r] for r in runs if r in listing}
         return None
 
+    def peek(self, experiment_id, runs=None):
+        """The listing if one is held and fresh (as ``get`` would serve it), else None; never lists."""
+        key = (experiment_id, None if runs is None else tuple(sorted(set(runs))))
+        with self._lock:
+            return self._fresh(key, runs, self._clock())
+
     def get(self, ctx, experiment_id, runs=None):
         key = (experiment_id, None if runs is None else tuple(sorted(set(runs))))
         with self._lock:

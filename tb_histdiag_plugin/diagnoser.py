@@ -8,6 +8,8 @@ alone while analyses run in the background (``parallel.py``).
 
 import threading
 
+from tensorboard.data import provider
+
 from tb_histdiag_plugin import cache, parallel, reading, scalars
 from tb_histdiag_plugin.diagnosis import NotFound, analyse
 
@@ -51,6 +53,10 @@ class Diagnoser:
         self._listings = cache.Listings(self._list, ttl, *([clock] if clock else []))
         # Every run's scalar tags, indexed (scalars.Index): a run's loss may sit in a sibling run.
         self._scalar_listings = cache.Listings(self._list_scalars, ttl, *([clock] if clock else []))
+        # A request's run alone: the scalars of that run and the runs it draws on, ``{run: Index}``
+        # (a sweep's whole scalar listing walks every run's scalars under the Python loader).
+        self._run_scalar_listings = cache.Listings(self._list_run_scalars, ttl, *([clock] if clock else []))
+        self._run_names = cache.Listings(self._list_run_names, ttl, *([clock] if clock else []))
         self.computations = 0  # analyses computed (not served from the cache): for tests and the benchmark
 
     def _list(self, ctx, experiment_id, runs):
@@ -59,9 +65,36 @@ class Diagnoser:
     def _list_scalars(self, ctx, experiment_id, runs):
         return scalars.Index(scalars.list_scalars(self._provider, ctx, experiment_id))
 
-    def _signals_of(self, ctx, experiment_id, run):
-        """``(chosen, fingerprint)``: the run's training signals ``{name: (run, tag)}`` and their freshness."""
-        index = self._scalar_listings.get(ctx, experiment_id)
+    def _list_run_scalars(self, ctx, experiment_id, runs):
+        """``{run: scalars.Index}`` of each run's scalars and its related runs' (``scalars.Index.related_runs``,
+        found from the run names alone), listed through a run filter; the same choices and fingerprints as
+        the whole listing's.  A provider that cannot list runs or filter gets the whole listing."""
+        try:
+            names = self._run_names.get(ctx, experiment_id)
+            out = {}
+            for run in runs:
+                related = sorted({run} | {r for r, _ in scalars.Index(names).related_runs(run)})
+                listing = self._provider.list_scalars(
+                    ctx, experiment_id=experiment_id, plugin_name=scalars.SCALARS_PLUGIN,
+                    run_tag_filter=provider.RunTagFilter(runs=related)) or {}
+                out[run] = scalars.Index({r: tags for r, tags in listing.items() if r in related})
+            return out
+        except Exception:  # no run listing here: the whole scalar listing, shared
+            index = self._scalar_listings.get(ctx, experiment_id)
+            return {run: index for run in runs}
+
+    def _list_run_names(self, ctx, experiment_id, runs):
+        """``{run name: {}}`` of every run (the data provider's ``list_runs``: names only)."""
+        return {r.run_name: {} for r in self._provider.list_runs(ctx, experiment_id=experiment_id)}
+
+    def _signals_of(self, ctx, experiment_id, run, whole=True):
+        """``(chosen, fingerprint)``: the run's training signals ``{name: (run, tag)}`` and their freshness,
+        from the whole scalar listing (``whole``, shared by ``/runs``' rows) or the run's own while no
+        whole listing is fresh."""
+        index = None if whole else self._scalar_listings.peek(experiment_id)
+        if index is None:
+            index = (self._scalar_listings.get(ctx, experiment_id) if whole
+                     else self._run_scalar_listings.get(ctx, experiment_id, [run])[run])
         try:
             chosen = index.choose(run)
         except Exception:  # a scalar listing we cannot read: the histogram diagnosis stands alone
@@ -103,7 +136,7 @@ class Diagnoser:
             if not tags:
                 raise NotFound("no histogram data for run %r" % run)
         key = (experiment_id, run)
-        chosen, scalar_fingerprint = self._signals_of(ctx, experiment_id, run)
+        chosen, scalar_fingerprint = self._signals_of(ctx, experiment_id, run, whole=False)
         fingerprint = (reading.fingerprint(tags), scalar_fingerprint)
         with self._lock:
             cached = self._cache.get(key, fingerprint)
