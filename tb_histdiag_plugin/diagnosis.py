@@ -83,7 +83,7 @@ class RunAnalysis:
         self.run_view = rules.RunView(self.views, layers)
         # The training signals beside the histograms (loss, accuracy, learning rate; scalars.py).
         self.signals = scalars.percent_scaled(signals or {})
-        self.classes, self.chance_loss = scalars.infer_classes(self.run_view)
+        self.classes, self.chance_loss = scalars.infer_classes(self.run_view, self.signals)
         self.run_view.scalars = self.signals
         self.run_view.classes, self.run_view.chance_loss = self.classes, self.chance_loss
         # Serialised on first use: ``/runs`` needs only the summary, so runs

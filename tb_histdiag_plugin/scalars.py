@@ -177,29 +177,42 @@ def percent_scaled(signals):
     return out
 
 
-def infer_classes(run_view):
+# A classifier's loss starts near chance (ln C: small logits at initialisation); a first
+# loss within this factor of ln C, either way, says the output layer is a classifier's.
+CHANCE_START = 1.5
+
+
+def infer_classes(run_view, signals=None):
     """``(classes, chance_loss)`` from the output layer's bias size, or ``(None, None)``.
 
     A softmax over C classes starts (and, learning nothing, stays) at a cross
     entropy of ln C; a binary head (one output) at ln 2.  The output layer is
-    the deepest layer whose bias is logged.
+    the deepest layer with logged parameters; without a logged bias there is
+    no size to read.  The size alone does not make a classifier (a regression's
+    one output), so the run must say so: an accuracy logged beside the loss, or
+    a first loss within ``CHANCE_START`` times ln C.  Without a loss, None.
     """
-    for layer in reversed(run_view.layers):
-        tag = layer["tags"].get("bias")
-        series = next((s for s in run_view.series if s.tag == tag), None) if tag else None
-        if series is None:
-            continue
-        count = series.stats["count"]
-        finite = count[np.isfinite(count)]
-        if not len(finite):
-            return None, None
-        units = int(round(float(finite[-1])))
-        if units == 1:
-            return 2, math.log(2.0)
-        if units >= 2:
-            return units, math.log(units)
+    signals = signals or {}
+    loss = signals.get("loss")
+    if loss is None:
         return None, None
-    return None, None
+    by_tag = {s.tag: s for s in run_view.series}
+    layer = next((l for l in reversed(run_view.layers)
+                  if l["tags"].get("weights") in by_tag or l["tags"].get("bias") in by_tag), None)
+    series = by_tag.get(layer["tags"].get("bias")) if layer else None
+    if series is None:
+        return None, None
+    count = series.stats["count"]
+    finite = count[np.isfinite(count)]
+    units = int(round(float(finite[-1]))) if len(finite) else 0
+    if units < 1:
+        return None, None
+    classes = 2 if units == 1 else units
+    chance = math.log(classes)
+    _, values = loss.finite()
+    accuracy = signals.get("accuracy") is not None or signals.get("val_accuracy") is not None
+    near = len(values) > 0 and chance / CHANCE_START <= values[0] <= chance * CHANCE_START
+    return (classes, chance) if accuracy or near else (None, None)
 
 
 def thinned(signal, max_points):

@@ -220,3 +220,33 @@ def test_headline_healthy_and_sick():
                     " units saturated from 18, NaN from 50.")
     assert sign["learning_rate"] == {"value": 0.25, "step": 10, "from": 0.01, "from_step": 0}
     assert [m["caused_by"] for m in marked] == [None, 0, 1] or [m["caused_by"] for m in marked][:2] == [None, 0]
+
+
+# ---------------------------------------------------------------- classes and chance
+
+def _with_output_bias(units, loss, accuracy=None, bias_logged=True):
+    from tb_histdiag_plugin.rules import SeriesView
+
+    steps = np.arange(3, dtype=np.int64)
+    stats = {"count": np.full(3, float(units))}
+    series = [SeriesView("out/bias", "out", 1, "bias", "bias", steps, np.zeros(3, bool), stats)] if bias_logged else [
+        SeriesView("out/kernel", "out", 1, "weights", "weights", steps, np.zeros(3, bool), {"count": np.full(3, 8.0)})]
+    tags = {"weights": "out/kernel" if not bias_logged else None, "bias": "out/bias" if bias_logged else None,
+            "gradient": None, "activation": None}
+    run = RunView(series, [{"name": "hidden", "depth": 0, "tags": {}}, {"name": "out", "depth": 1, "tags": tags}])
+    signals = {"loss": S("r", "loss", steps, np.asarray(loss, dtype=np.float64))}
+    if accuracy is not None:
+        signals["accuracy"] = S("r", "acc", steps, np.asarray(accuracy, dtype=np.float64))
+    return scalars.infer_classes(run, signals)
+
+
+def test_classes_from_the_output_bias_only_for_a_classifier():
+    assert _with_output_bias(10, [2.4, 2.0, 1.5]) == (10, pytest.approx(math.log(10)))
+    assert _with_output_bias(1, [0.7, 0.6, 0.5]) == (2, pytest.approx(math.log(2)))  # binary head at ln 2
+    assert _with_output_bias(1, [0.05, 0.04, 0.03]) == (None, None)  # a regression's MSE: no chance
+    assert _with_output_bias(1, [0.05, 0.04, 0.03], accuracy=[0.5, 0.6, 0.7])[0] == 2  # accuracy says classifier
+    assert _with_output_bias(10, [2.3 * 1.6] * 3) == (None, None)  # beyond CHANCE_START of ln C
+    assert _with_output_bias(10, [2.3 * 1.4] * 3)[0] == 10
+    assert _with_output_bias(10, [2.3, 2.2, 2.1], bias_logged=False) == (None, None)  # no bias: no size
+    run = RunView([], [])
+    assert scalars.infer_classes(run, {}) == (None, None)
