@@ -250,3 +250,10 @@ def test_classes_from_the_output_bias_only_for_a_classifier():
     assert _with_output_bias(10, [2.3, 2.2, 2.1], bias_logged=False) == (None, None)  # no bias: no size
     run = RunView([], [])
     assert scalars.infer_classes(run, {}) == (None, None)
+
+
+def test_oscillation_between_two_levels_with_a_slow_drift_makes_no_net_progress():
+    # 0.72 <-> 0.98 with a drift of 2% over the run (the demo's first attempt read as "still falling").
+    loss = [(0.72 if i % 2 else 0.98) * (1 - 0.02 * i / 30) for i in range(30)]
+    got = training.oscillating_loss(run_of(loss), DEFAULTS)
+    assert [(m["severity"], m["first_step"], m["last_step"]) for m in got] == [("warning", 0, 290)]

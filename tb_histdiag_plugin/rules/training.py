@@ -230,8 +230,10 @@ def oscillating_loss(run, settings):
     idx = np.nonzero(counted)[0] + 1
     a, b = idx[0] - 1, min(idx[-1] + 1, n - 1)
     window = values[a:b + 1]
-    half = max(1, len(window) // 2)
-    early, late = float(np.median(window[:half])), float(np.median(window[half:]))
+    # Net progress: the mean of the first third against the last third (a mean over whole swings, where the
+    # median of a curve alternating between two levels jumps between them).
+    third = max(1, len(window) // 3)
+    early, late = float(np.mean(window[:third])), float(np.mean(window[-third:]))
     progress = (early - late) / max(abs(early), np.finfo(float).tiny) if is_loss else (late - early)
     severity = "info" if progress >= settings["loss_min_fall"] else "warning"
     size = fmt(float(np.median(swing[counted])))
