@@ -146,3 +146,13 @@ def test_non_finite_groups_tags_by_layer_and_names_the_first():
         ("t2", None, 7, 7, "critical", "weights", "other tensor held NaN or ±Inf at 1 of 1 logged steps, "
          "first at step 7"),
     ]
+
+
+def test_non_finite_names_the_tag_that_went_first_not_the_first_name():
+    b = series("n/b", role="weights", layer="n", non_finite=[1, 1])
+    a = series("n/a", role="weights", layer="n", non_finite=[0, 1])
+    c = series("n/c", role="weights", layer="n", non_finite=[0, 1])
+    [m] = rules.non_finite(run_of(a, b, c), rules.DEFAULTS)
+    assert (m["tag"], m["first_step"], m["last_step"]) == ("n/b", 0, 10)
+    assert m["evidence"] == ("weights tensor held NaN or ±Inf at 2 of 2 logged steps, first at step 0; "
+                             "also n/a, n/c")
