@@ -14,6 +14,11 @@ from tb_histdiag_plugin import result, rules, settings, stats
 STEPS = 8
 
 
+def on(steps, value, other):
+    """A per-step array over ``STEPS`` logged steps: ``value`` at the indices ``steps``, ``other`` elsewhere."""
+    return np.where(np.isin(np.arange(STEPS), list(steps)), value, other)
+
+
 def view(tag, layer, role, param="", n=STEPS, param_name="", norm=False, **given):
     """A series with every statistic NaN but ``given`` ones (scalars are repeated over the steps)."""
     st = {name: np.full(n, np.nan) for name in stats.STAT_NAMES}

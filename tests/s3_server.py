@@ -15,7 +15,7 @@ import sys
 import textwrap
 import urllib.request
 
-from support import free_port, wait_until
+from support import free_port, stop_process, wait_until
 
 REGION = "us-east-1"
 
@@ -82,12 +82,7 @@ class S3Server:
         self.keys = keys
 
     def close(self):
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(15)
+        stop_process(self.process)
         self._log.close()
 
 

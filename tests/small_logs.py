@@ -42,10 +42,9 @@ only, one histogram per epoch; the runs are ``{name}/train``):
   ``keras.constraints.NonNeg()``.
 """
 
-import math
 import os
 
-import numpy as np
+import training_logs
 
 SMALL = 5
 WIDE = 64
@@ -53,12 +52,8 @@ SIZES = (SMALL, WIDE)
 
 
 def circles(n=256, seed=0, scale=1.0):
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, size=n)
-    angle = rng.uniform(0, 2 * math.pi, size=n)
-    radius = np.where(y == 1, 0.5, 1.0) + rng.normal(0, 0.05, size=n)
-    x = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1) * scale
-    return x.astype(np.float32), y.astype(np.float32)
+    """AUTOTRAINER's Circle data (``training_logs.circles``), 256 points."""
+    return training_logs.circles(n=n, seed=seed, scale=scale)
 
 
 # ------------------------------------------------------------------ PyTorch

@@ -161,13 +161,18 @@ class TensorBoardServer:
         self.close()
 
     def close(self):
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(15)
+        stop_process(self.process)
         self._log.close()
+
+
+def stop_process(process, timeout=15):
+    """Terminate a server process started by the tests, killing it if it does not exit in ``timeout`` s."""
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)
 
 
 # ---------------------------------------------------------------- in process

@@ -12,14 +12,9 @@ the exact markers with their spans (steps 0, 10, ..., 70).
 import numpy as np
 import pytest
 
-from rule_views import STEPS, marks, run_of, view
+from rule_views import STEPS, marks, on, run_of, view
 
-IDX = np.arange(STEPS)
 OUT = view("out/kernel", "out", "weights")  # the model's output layer: deeper than every activation here
-
-
-def on(steps, value, other):
-    return np.where(np.isin(IDX, list(steps)), value, other)
 
 
 # ------------------------------------------------------------ dead units

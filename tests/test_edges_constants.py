@@ -11,15 +11,10 @@ import re
 import numpy as np
 import pytest
 
-from rule_views import STEPS, marks, run_of, view
+from rule_views import STEPS, marks, on, run_of, view
 
-IDX = np.arange(STEPS)
 HERE = os.path.dirname(os.path.abspath(__file__))
 RULES = os.path.join(os.path.dirname(HERE), "tb_histdiag_plugin", "rules")
-
-
-def on(steps, value, other):
-    return np.where(np.isin(IDX, list(steps)), value, other)
 
 
 def activations(zero):

@@ -12,9 +12,7 @@ each number is exact in binary where the edge is an equality (0.01 = 2 *
 import numpy as np
 import pytest
 
-from rule_views import STEPS, marks, run_of, view
-
-IDX = np.arange(STEPS)
+from rule_views import STEPS, marks, on, run_of, view
 
 
 def grad(layer, rms, zero=0.0, norm=None):
@@ -25,8 +23,8 @@ def grad(layer, rms, zero=0.0, norm=None):
 
 
 def slow_on(steps, value, other=1.0):
-    """A per-step array: ``value`` at the indices ``steps``, ``other`` elsewhere."""
-    return np.where(np.isin(IDX, list(steps)), value, other)
+    """A per-step array: ``value`` at the indices ``steps``, ``other`` (1.0) elsewhere."""
+    return on(steps, value, other)
 
 
 # ------------------------------------------------------------ vanishing_ratio (relative, strict <)

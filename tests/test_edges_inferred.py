@@ -11,13 +11,7 @@ inferred marker is a warning at most.
 import numpy as np
 import pytest
 
-from rule_views import STEPS, marks, run_of, view
-
-IDX = np.arange(STEPS)
-
-
-def on(steps, value, other):
-    return np.where(np.isin(IDX, list(steps)), value, other)
+from rule_views import marks, on, run_of, view
 
 
 def kernels(*change, count=None):

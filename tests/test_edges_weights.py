@@ -13,13 +13,7 @@ thresholds far away, and expects the exact markers with their spans (steps 0,
 import numpy as np
 import pytest
 
-from rule_views import STEPS, marks, run_of, view
-
-IDX = np.arange(STEPS)
-
-
-def on(steps, value, other):
-    return np.where(np.isin(IDX, list(steps)), value, other)
+from rule_views import STEPS, marks, on, run_of, view
 
 
 def kernel(layer, change, count=1000.0, **extra):

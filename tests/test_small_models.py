@@ -26,7 +26,7 @@ from tb_histdiag_plugin.rules.weights import CLIPPED_SMALL_PILE, CLIPPED_SMALL_S
 from tb_histdiag_plugin.scalars import Signal
 from tb_histdiag_plugin.result import SEVERITY_RANK
 
-from rule_views import STEPS, marks, run_of, view
+from rule_views import STEPS, marks, on, run_of, view
 from small_logs import SMALL, SIZES, write_all
 
 slow = pytest.mark.slow
@@ -152,10 +152,6 @@ def test_what_could_not_be_judged_is_said(runs):
 # ------------------------------------------------------------ edges of the small-tensor constants (no training)
 
 IDX = np.arange(STEPS)
-
-
-def on(steps, value, other):
-    return np.where(np.isin(IDX, list(steps)), value, other)
 
 
 def small_kernel(layer, change, count=25.0, **extra):
