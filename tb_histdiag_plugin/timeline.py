@@ -124,12 +124,14 @@ def episodes(markers, caused_by):
             i = caused_by[i]
         return i
 
+    order = _order(markers)
+    rank = {i: position for position, i in enumerate(order)}
     groups = {}
-    for i in _order(markers):
+    for i in order:
         groups.setdefault(root(i), []).append(i)
     out = [{"first": r, "markers": members, "first_step": min(markers[k]["first_step"] for k in members),
             "last_step": max(markers[k]["last_step"] for k in members)} for r, members in groups.items()]
-    return sorted(out, key=lambda e: (e["first_step"], _order(markers).index(e["first"])))
+    return sorted(out, key=lambda e: (e["first_step"], rank[e["first"]]))
 
 
 def first_sign(markers, timeline):
@@ -195,7 +197,7 @@ def headline(markers, timeline, sign, signals, layers):
     m = markers[sign["marker"]]
     text = "First sign: %s%s at step %d" % (_PHRASE.get(m["kind"], m["kind"]), _where(m), m["first_step"])
     context = [_loss_detail(m, signals)]
-    lr = learning_rate_context(signals, m["first_step"])
+    lr = sign.get("learning_rate")  # annotate's learning_rate_context at the sign's step
     if lr is not None:
         context.append("learning rate %s%s" % (fmt(lr["value"]), "" if lr["from"] is None else
                                                ", up from %s at step %d" % (fmt(lr["from"]), lr["from_step"])))
