@@ -16,7 +16,7 @@ import numpy as np
 
 from tensorboard.data import provider
 
-from tb_histdiag_plugin import scalar_names
+from tb_histdiag_plugin import downsample, scalar_names
 from tb_histdiag_plugin.jsonvalues import json_list
 
 SCALARS_PLUGIN = "scalars"
@@ -216,24 +216,15 @@ def infer_classes(run_view, signals=None):
 
 
 def thinned(signal, max_points):
-    """Indices of ``signal`` kept in a document of at most about ``max_points`` points per series:
-    each window's extremes, the first and last point and every non-finite point."""
+    """Indices of ``signal`` kept in a default document: thinned like the series (``downsample.py``: each
+    step window's lowest and highest value, the first and last point, every non-finite point)."""
     n = len(signal.steps)
     if max_points is None or n <= max_points:
         return np.arange(n)
-    windows = max(1, max_points // 2)
-    edges = np.linspace(0, n, windows + 1).round().astype(int)
-    keep = {0, n - 1}
     values = np.where(np.isfinite(signal.values), signal.values, np.nan)
-    for a, b in zip(edges[:-1], edges[1:]):
-        if b <= a:
-            continue
-        window = values[a:b]
-        if np.isfinite(window).any():
-            keep.add(a + int(np.nanargmin(window)))
-            keep.add(a + int(np.nanargmax(window)))
-    keep.update(np.nonzero(~np.isfinite(signal.values))[0].tolist())
-    return np.array(sorted(keep), dtype=np.int64)
+    edges = downsample.window_edges(signal.steps[0], signal.steps[-1])
+    return downsample.keep_indices(signal.steps, {"min": values, "max": values, "rms": values},
+                                   ~np.isfinite(signal.values), edges)
 
 
 def document(signals, classes, chance_loss, max_points=None):

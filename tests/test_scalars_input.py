@@ -166,3 +166,25 @@ def test_to_signal_sorts_skips_bad_values_and_keeps_the_last_of_a_step():
     s = scalars.to_signal("r", "loss", [D(2, 1.0), D(0, 3.0), D(1, "x"), D(2, 0.5), D(1, None), D(3, math.nan)])
     assert s.steps.tolist() == [0, 2, 3] and s.values[:2].tolist() == [3.0, 0.5] and math.isnan(s.values[2])
     assert scalars.to_signal("r", "loss", [D(0, "x")]) is None
+
+
+def test_a_long_signal_is_thinned_like_the_series():
+    from tb_histdiag_plugin import downsample
+
+    steps = np.arange(5000, dtype=np.int64)
+    rng = np.random.default_rng(3)
+    values = 2.0 * np.exp(-steps / 2000.0) + 0.05 * rng.random(5000)
+    values[1234] = math.nan
+    values[4321] = 9.0  # a spike
+    signal = scalars.Signal("r", "loss", steps, values)
+    kept = scalars.thinned(signal, downsample.MAX_POINTS)
+    assert len(kept) <= 2 * downsample.WINDOWS + 3 and kept[0] == 0 and kept[-1] == 4999
+    assert 1234 in kept and 4321 in kept and int(np.nanargmin(values)) in kept
+    # each step window's lowest and highest finite value is kept
+    edges = downsample.window_edges(0, 4999)
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = np.nonzero((steps >= lo) & (steps < hi) & np.isfinite(values))[0]
+        assert inside[np.argmin(values[inside])] in kept and inside[np.argmax(values[inside])] in kept
+    assert scalars.thinned(signal, None).tolist() == list(range(5000))
+    short = scalars.Signal("r", "loss", steps[:900], values[:900])
+    assert scalars.thinned(short, downsample.MAX_POINTS).tolist() == list(range(900))
