@@ -4,7 +4,7 @@ Reads ``tests/mutation/results/*.json`` (one per Python module, written by
 ``run_python.py``) and StrykerJS's JSON report of the frontend
 (``build/mutation/js/mutation.json``, folded into ``results/frontend.json``),
 and writes ``tests/mutation/report-<date>.md``: the kill rate per module and
-every surviving mutant with its reason, taken from ``survivors.txt``
+every surviving mutant with its reason, taken from ``survivors/<module>.txt``
 (``<mutant key> TAB <reason>``; a reason starting with ``equivalent`` takes the
 mutant out of the rate's denominator).  Prints the kill rates.
 """
@@ -71,9 +71,9 @@ def fold_stryker(directory=STRYKER_DIR):
 
 
 def read_reasons():
+    """Every ``survivors/*.txt`` (one file per module, named like its results file): key TAB reason."""
     reasons = {}
-    path = os.path.join(HERE, "survivors.txt")
-    if os.path.exists(path):
+    for path in sorted(glob.glob(os.path.join(HERE, "survivors", "*.txt"))):
         with open(path, encoding="utf-8") as f:
             for line in f:
                 if line.strip() and not line.startswith("#"):

@@ -11,6 +11,8 @@ into the dated report.
 
     python tests/mutation/run_python.py                    # every module
     python tests/mutation/run_python.py tb_histdiag_plugin/downsample.py
+    python tests/mutation/run_python.py --worktree --tests 'tests/test_mutation_rules_weights.py' \
+        tb_histdiag_plugin/rules/weights.py                # a trial of new tests
 """
 
 import argparse
@@ -102,9 +104,9 @@ def export_tree(dest, worktree):
             shutil.rmtree(os.path.join(dest, p), ignore_errors=True)
 
 
-def write_config(tree, module):
+def write_config(tree, module, patterns=None):
     tests = []
-    for pattern in TESTS_OF.get(module, FAST_TESTS):
+    for pattern in patterns or TESTS_OF.get(module, FAST_TESTS):
         tests += sorted(os.path.relpath(p, tree) for p in glob.glob(os.path.join(tree, pattern)))
     cfg = ["[mutmut]", "source_paths = tb_histdiag_plugin", "only_mutate = " + module,
            "also_copy =\n    pytest.ini",
@@ -138,14 +140,14 @@ json.dump(out, sys.stdout)
 """
 
 
-def run_module(module, python, worktree):
+def run_module(module, python, worktree, patterns=None, save=True):
     slug = module.replace("tb_histdiag_plugin/", "").replace("/", ".")[:-3]
     tree = os.path.join(BUILD, slug)
     export_tree(tree, worktree)
     if not os.path.exists(os.path.join(tree, module)):
         print("mutation: %s is not in the tree, skipped" % module)
         return None
-    tests = write_config(tree, module)
+    tests = write_config(tree, module, patterns)
     mutmut = os.path.join(os.path.dirname(python), "mutmut")
     print("mutation: mutmut on %s against %d test files" % (module, len(tests)), flush=True)
     start = time.time()
@@ -173,8 +175,9 @@ def run_module(module, python, worktree):
         "tests": tests,
         "mutants": mutants,
     }
-    os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, slug + ".json"), "w") as f:
+    out = os.path.join(RESULTS if save else tree, slug + ".json")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
         json.dump(result, f, indent=1, sort_keys=True)
         f.write("\n")
     killed = sum(1 for m in mutants.values() if m["status"] in KILLED)
@@ -187,10 +190,13 @@ def main(argv=None):
     parser.add_argument("modules", nargs="*", help="paths of modules to mutate (default: all of MODULES)")
     parser.add_argument("--worktree", action="store_true", help="mutate the working tree, not HEAD")
     parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--tests", nargs="+", metavar="GLOB",
+                        help="run the mutants against these test files only (a trial while writing tests: the "
+                             "outcome goes to the work tree, not to tests/mutation/results/)")
     args = parser.parse_args(argv)
     failed = 0
     for module in modules_to_run(args.modules, ROOT):
-        if run_module(module, args.python, args.worktree) is None:
+        if run_module(module, args.python, args.worktree, args.tests, save=not args.tests) is None:
             failed += 1
     return 1 if failed else 0
 
