@@ -322,7 +322,7 @@ def test_many_series_at_once_equal_one_by_one(tmp_path):
         for s in range(40)])
     series = reading.read_run(Logdir(tmp_path).provider, CTX, "", "run", ["a", "b", "c"])
     pairs = [(series[t].buckets, series[t].n_rows) for t in "abc"]
-    for one, many in zip([stats.series_stats(*p) for p in pairs], stats.many_series_stats(pairs)):
+    for one, many in zip([stats.series_stats(*p) for p in pairs], stats.many_series_stats(pairs), strict=True):
         for name in stats.STAT_NAMES:
             np.testing.assert_allclose(many[name], one[name], rtol=1e-12, atol=0, equal_nan=True, err_msg=name)
         assert np.isnan(many["change"][0]) and np.isfinite(many["change"][1:]).all()

@@ -90,7 +90,7 @@ def test_loaders_agree(writer_servers, writer_logs):
         # Same series in the same order, before comparing them pairwise.
         assert [s["tag"] for s in python_doc["series"]] == [s["tag"] for s in rust_doc["series"]], run
         assert {s["tag"] for s in python_doc["series"]} == set(exact[run]), run
-        for a, b in zip(python_doc["series"], rust_doc["series"]):
+        for a, b in zip(python_doc["series"], rust_doc["series"], strict=True):
             assert a["tag"] == b["tag"] and a["steps"] == b["steps"]
             for name in ("count", "min", "max"):
                 np.testing.assert_allclose(np.array(a["stats"][name], float), np.array(b["stats"][name], float),
