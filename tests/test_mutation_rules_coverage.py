@@ -120,7 +120,10 @@ def test_a_tensor_outside_any_layer():
     view("out/bias", "out", "bias", count=0.0),  # an empty tensor
 ])
 def test_what_is_not_listed(extra):
-    assert unjudged(*healthy("a", "b", "c"), extra) == []
+    # ... and the tensors after it are still read.
+    small = view("a/bias", "a", "bias", count=4.0, change=0.1)
+    assert unjudged(extra, *healthy("a", "b", "c"), small) == [
+        entry("a", "a/bias", "clipped_values", "a/bias holds 4 values" + SMALL_PILE)]
 
 
 # ------------------------------------------------------------ clipped values: the sizes it cannot read

@@ -282,6 +282,12 @@ def test_normalisation_parameters_are_not_judged():
     assert exploding(run_of(gamma)) == []
 
 
+def test_a_first_norm_of_zero_is_no_base():
+    # A first logged norm of 0 (values too small for their squares, here with no exact zeros): the layer grows
+    # from nothing, not judged, however it jumps later.
+    assert exploding(run_of(jumping([0.0, 1.0, 1.0, 1.0, 100.0, 100.0, 100.0, 100.0]))) == []
+
+
 def test_a_zero_norm_is_no_base_to_jump_from():
     # Step 10's norm is 0: no growth is measured from it (a jump from 0 is no number), so steps 20 and 30 are
     # measured from step 0's 1 and 40 too (the smallest positive norm of steps 10-30); 100x at steps 40-60.
