@@ -53,6 +53,7 @@ MODULES = [
 FAST_TESTS = [
     "tests/test_rules*.py",
     "tests/test_inferred.py",
+    "tests/test_edges_*.py",
     "tests/test_mutation_rules*.py",
 ]
 TESTS_OF = {
