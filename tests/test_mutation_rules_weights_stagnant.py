@@ -333,3 +333,13 @@ def test_a_zero_kernel_gradient_without_a_moving_bias_adds_no_bias_sentence():
     run = run_of(kernel("l0", 0.0), bias("l0", 1e-3), kernel("l1", 0.0), grad("l1", 1.0), kernel("l2", 0.0),
                  bias("l2", 1e-3))
     assert stagnant(run) == [("l1", "warning", 0, 70, STILL_SENTENCE % (0, 70, 8))]
+
+
+def test_weights_only_no_pace_means_no_dead_input_even_with_stagnant_change_zero():
+    # stagnant_change = 0: only exactly zero change is still.  No kernel moves, only the biases of l1 and l2:
+    # with no pace to compare with, l0 still says nothing of l1's input (and l1's bias learns).
+    run = chain(pace=0.0)
+    assert [m for m in stagnant(run, stagnant_change=0.0) if m[0] == "l1"] == []
+    # l2 moving at the smallest pace above 0 is a pace l1's 25 values would show.
+    run = chain(pace=1e-12)
+    assert [m[:4] for m in stagnant(run, stagnant_change=0.0) if m[0] == "l1"] == [("l1", "warning", 0, 70)]
