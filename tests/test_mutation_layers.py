@@ -21,10 +21,19 @@ def run(tags, keys=None):
 # ------------------------------------------------------------ the tag standing for each role
 
 def test_the_kernel_stands_for_the_weights_even_when_its_tag_is_longer():
-    kernel, recurrent = "lstm/lstm_cell/kernel/histogram", "lstm/lstm_cell/recurrent_kernel"
+    kernel, recurrent = "lstm/lstm_cell/kernel/histogram", "lstm/recurrent_kernel"
     names, _, tags, _ = run([recurrent, kernel])
     assert names == ["lstm"]
     assert tags["lstm"] == {"weights": kernel, "bias": None, "gradient": None, "activation": None}
+
+
+def test_a_gradient_naming_no_parameter_is_the_weights_and_stands_before_a_named_one():
+    """``lstm/gradients`` is the layer's (weights') gradient: it beats a recurrent kernel's, though longer."""
+    plain, recurrent = "lstm/gradients/summaries/histogram", "lstm/recurrent_kernel/grad"
+    names, _, tags, infos = run(["lstm/kernel", recurrent, plain])
+    assert names == ["lstm"]
+    assert (infos[plain].param, infos[plain].param_name) == ("weights", "")
+    assert tags["lstm"]["gradient"] == plain
 
 
 def test_without_a_plain_kernel_the_shorter_tag_stands():
