@@ -14,6 +14,7 @@ tests/rule_views.py), so the only markers are the ones a test provokes: ``non_fi
 under the default ``dead_fraction`` 0.9, none under 0.99).
 """
 
+import collections
 import gzip
 import json
 import math
@@ -97,6 +98,20 @@ def test_series_in_depth_order_then_by_tag_ungrouped_last():
                                          "param_name": "running_mean", "norm": True}
     assert fields["cls_token"] == {"layer": None, "role": "other", "param": None, "param_name": None, "norm": False}
     assert doc["run"] == "run" and doc["total_steps"] == 2 and doc["step_range"] == [0, 1]
+
+
+def test_tag_infos_without_parameter_name_or_norm_read_as_none_and_false():
+    """``RunAnalysis`` also takes tag infos of the older form (tag, layer, role, param only)."""
+    info = collections.namedtuple("OldTagInfo", "tag layer role param")
+    infos = {"fc.weight": info("fc.weight", "fc", "weights", "weights")}
+    layer = {"name": "fc", "depth": 0, "block": None,
+             "tags": {"weights": "fc.weight", "bias": None, "gradient": None, "activation": None}}
+    a = diagnosis.RunAnalysis("run", {"fc.weight": series("fc.weight", [0, 1])}, infos, [layer],
+                              tag_stats={"fc.weight": quiet(2)})
+    view = a.run_view.series[0]
+    assert (view.param_name, view.norm) == ("", False)
+    s = a.document()["series"][0]
+    assert (s["layer"], s["role"], s["param"], s["param_name"], s["norm"]) == ("fc", "weights", "weights", None, False)
 
 
 def test_first_written_layer_is_shallowest_wall_time_then_step():
