@@ -11,8 +11,8 @@ into the dated report.
 
     python tests/mutation/run_python.py                    # every module
     python tests/mutation/run_python.py tb_histdiag_plugin/downsample.py
-    python tests/mutation/run_python.py --worktree --tests 'tests/test_mutation_rules_weights.py' \
-        tb_histdiag_plugin/rules/weights.py                # a trial of new tests
+    python tests/mutation/run_python.py --worktree tb_histdiag_plugin/rules/weights.py \
+        --tests 'tests/test_mutation_rules_weights*.py'    # a trial of new tests (module path first)
 """
 
 import argparse
@@ -195,7 +195,7 @@ def main(argv=None):
     parser.add_argument("--worktree", action="store_true", help="mutate the working tree, not HEAD")
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--tests", nargs="+", metavar="GLOB",
-                        help="run the mutants against these test files only (a trial while writing tests: the "
+                        help="run the mutants against these test files only; it takes every argument after it, so name the module first (a trial while writing tests: the "
                              "outcome goes to the work tree, not to tests/mutation/results/)")
     args = parser.parse_args(argv)
     failed = 0
