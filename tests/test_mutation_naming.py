@@ -125,3 +125,31 @@ def test_a_cell_named_after_its_layer_joins_it():
 def test_a_cell_named_otherwise_stays_in_the_layer_name():
     assert read("decoder/attention_cell/kernel") == ("decoder/attention_cell", W, W, "kernel", False)
     assert read("rnn/gru_cell/kernel") == ("rnn/gru_cell", W, W, "kernel", False)
+
+
+# ------------------------------------------------------------ category words, collections, suffixes
+
+def test_a_category_word_inside_names_the_parameter():
+    """``train/weights/fc1`` is ``train/fc1``'s weights (a summary scope, then the category, then the layer)."""
+    assert read("train/weights/fc1") == ("train/fc1", W, W, "weights", False)
+    assert read("train/biases/fc1") == ("train/fc1", B, B, "biases", False)
+    assert read("model/block/weights/fc1") == ("model/block/fc1", W, W, "weights", False)
+    # Without a category word inside, a glued parameter word still names the parameter.
+    assert read("encoder/block/layer_3_weights") == ("encoder/block/layer_3", W, W, "weights", False)
+
+
+def test_a_collection_over_a_bare_parameter_names_no_layer():
+    """Flax's ``params/scale`` (a parameter of the root module) is not a layer named ``params``."""
+    assert read("params/scale") == NONE
+    assert read("batch_stats/mean") == NONE
+
+
+def test_flax_statistics_of_a_nested_norm_layer():
+    assert read("batch_stats/encoder/BatchNorm_0/var") == ("encoder/BatchNorm_0", O, O, "var", True)
+
+
+def test_gradient_suffix_after_a_glued_or_activation_word():
+    assert read("layer_3_weights_grad") == ("layer_3", G, W, "weights", False)
+    assert read("grads/fc1_w") == ("fc1", G, W, "w", False)
+    layer, role, *_ = read("fc1/output_grad")  # the gradient at a layer's output is that layer's
+    assert (layer, role) == ("fc1", G)
