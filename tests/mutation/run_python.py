@@ -87,8 +87,12 @@ def modules_to_run(names, tree):
     return out
 
 
-def export_tree(dest, worktree):
-    """The committed tree (or the working tree) minus what mutation does not need."""
+# What the fast tests do not need: browser tests, golden logs (TensorFlow), the mutation tools themselves.
+SLOW_PARTS = ("tests/e2e", "tests/golden", "tests/mutation")
+
+
+def export_tree(dest, worktree, drop=SLOW_PARTS):
+    """The committed tree (or the working tree) in ``dest``, minus the paths in ``drop``."""
     if os.path.exists(dest):
         shutil.rmtree(dest)
     os.makedirs(dest)
@@ -97,15 +101,14 @@ def export_tree(dest, worktree):
         for p in paths:
             src = os.path.join(ROOT, p)
             if os.path.isdir(src):
-                shutil.copytree(src, os.path.join(dest, p),
-                                ignore=shutil.ignore_patterns("__pycache__", "e2e", "golden", "mutation"))
+                shutil.copytree(src, os.path.join(dest, p), ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy2(src, os.path.join(dest, p))
     else:
         archive = subprocess.run(["git", "archive", "HEAD", *paths], cwd=ROOT, check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", dest], input=archive, check=True)
-        for p in ("tests/e2e", "tests/golden", "tests/mutation"):
-            shutil.rmtree(os.path.join(dest, p), ignore_errors=True)
+    for p in drop:
+        shutil.rmtree(os.path.join(dest, p), ignore_errors=True)
 
 
 def write_config(tree, module, patterns=None):
@@ -144,7 +147,7 @@ json.dump(out, sys.stdout)
 """
 
 
-def run_module(module, python, worktree, patterns=None, save=True):
+def run_module(module, python, worktree, patterns=None):
     slug = module.replace("tb_histdiag_plugin/", "").replace("/", ".")[:-3]
     tree = os.path.join(BUILD, slug)
     export_tree(tree, worktree)
@@ -179,7 +182,7 @@ def run_module(module, python, worktree, patterns=None, save=True):
         "tests": tests,
         "mutants": mutants,
     }
-    out = os.path.join(RESULTS if save else tree, slug + ".json")
+    out = os.path.join(tree if patterns else RESULTS, slug + ".json")  # a trial stays in its work tree
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         json.dump(result, f, indent=1, sort_keys=True)
@@ -195,12 +198,13 @@ def main(argv=None):
     parser.add_argument("--worktree", action="store_true", help="mutate the working tree, not HEAD")
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--tests", nargs="+", metavar="GLOB",
-                        help="run the mutants against these test files only; it takes every argument after it, so name the module first (a trial while writing tests: the "
-                             "outcome goes to the work tree, not to tests/mutation/results/)")
+                        help="run the mutants against these test files only (a trial while writing tests: the "
+                             "outcome goes to the work tree, not to tests/mutation/results/); it takes every "
+                             "argument after it, so name the module first")
     args = parser.parse_args(argv)
     failed = 0
     for module in modules_to_run(args.modules, ROOT):
-        if run_module(module, args.python, args.worktree, args.tests, save=not args.tests) is None:
+        if run_module(module, args.python, args.worktree, args.tests) is None:
             failed += 1
     return 1 if failed else 0
 
