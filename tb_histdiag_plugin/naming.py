@@ -135,7 +135,6 @@ def _param_word(text):
     return ""
 
 
-@functools.lru_cache(maxsize=65536)
 def is_norm_name(name):
     """Does a layer's last name component say normalisation (``bn1``, ``LayerNorm``, ``ln_f``)?"""
     last = re.split(r"[/.]", name)[-1]
@@ -164,9 +163,8 @@ def parse_tag(tag):
     return TagInfo(tag, *_parse(tag))
 
 
-@functools.lru_cache(maxsize=65536)
 def _parse(tag):
-    """``(layer, role, param, param_name, norm)``; cached: a sweep's runs share their tags."""
+    """``(layer, role, param, param_name, norm)``; cached at the end of the module."""
     seps, texts = _tokens(tag)
     lowers = [t.lower() for t in texts]
     while len(texts) > 1 and lowers[0] in _COLLECTIONS:
@@ -250,3 +248,9 @@ def _is_cell(text, previous):
     """Keras RNN cells sit under their layer: ``lstm/lstm_cell`` is the layer ``lstm``."""
     match = _CELL_RE.match(text)
     return bool(match) and match.group("base").lower() in previous.lower()
+
+
+# Cached (a sweep's runs share their tags), applied here rather than as decorators: mutmut skips
+# decorated functions, and these two are the tag reading that its mutation testing must reach.
+is_norm_name = functools.lru_cache(maxsize=65536)(is_norm_name)
+_parse = functools.lru_cache(maxsize=65536)(_parse)
