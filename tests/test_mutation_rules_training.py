@@ -302,10 +302,13 @@ def test_a_loss_that_reached_zero_has_no_ratio_to_diverge_by():
     assert diverging([1.0, 0.0, 0.5, 0.6]) == []
 
 
-def test_nan_before_a_rise_marks_from_the_nan():
-    found = diverging([1.0, NAN, 0.5, 0.2, 0.5, 0.6])
-    assert [f[:2] for f in found] == [("critical", 10)]
-    assert "NaN/Inf from step 10 (1 of 6 logged steps); last finite 1 at step 0" in found[0][3]
+def test_nan_before_a_rise_marks_from_the_nan_to_the_end_of_the_rise():
+    # A NaN at step 10, then the loss recovers to its minimum 0.2 and climbs back to 0.5 and 0.6 (2.5 and
+    # 3 times the minimum, giving back well over a quarter of the 0.8 gained): the marker starts at the
+    # NaN, its first sign, and runs to the end of the rise, whose peak is the finite 0.6.
+    assert diverging([1.0, NAN, 0.5, 0.2, 0.5, 0.6]) == [
+        ("critical", 10, 50, "training loss rose from its minimum 0.2 to 0.6 at step 50 (3×); it is NaN/Inf from"
+                             " step 10 (1 of 6 logged steps); last finite 1 at step 0")]
 
 
 # ---------------------------------------------------------------- oscillating_loss

@@ -167,11 +167,12 @@ def loss_diverging(run, settings):
         return []
     if found:
         i, j = found[0]
-        if first_bad is not None and first_bad < i:
-            i = j = first_bad
-        peak = i + int(np.nanargmax(finite[i:j + 1])) if np.isfinite(finite[i:j + 1]).any() else i
+        # Rising points are finite, so the peak is a number; a NaN/Inf before the rise starts the marker.
+        peak = i + int(np.argmax(finite[i:j + 1]))
+        if first_bad is not None:
+            i = min(i, first_bad)
         last = j if first_bad is None else max(j, int(np.nonzero(bad)[0][-1]))
-        ratio = finite[peak] / running_min[peak] if np.isfinite(finite[peak]) else np.inf
+        ratio = finite[peak] / running_min[peak]
         evidence = ("training loss rose from its minimum %s to %s at step %d (%s×)"
                     % (fmt(running_min[peak]), fmt(finite[peak]), steps[peak], fmt(ratio)))
         critical = first_bad is not None or ratio >= DIVERGE_CRITICAL or finite[peak] >= head
