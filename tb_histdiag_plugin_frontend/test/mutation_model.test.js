@@ -3,8 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  HEATMAP_STATS, buildModel, heatmapMatrix, heatmapStat, countSeverities, unionSteps, sortMarkers, valueAtStep,
-  indexAtOrBefore, stepShown, chooseHeatStat, hasHeatStat, learningFlow, gradientFlow, hasGradientData, mergeLayerAxes,
+  HEATMAP_STATS, HEATMAP_DEFAULTS, buildModel, heatmapMatrix, heatmapStat, countSeverities, unionSteps, sortMarkers,
+  valueAtStep, indexAtOrBefore, stepShown, chooseHeatStat, hasHeatStat, learningFlow, gradientFlow, hasGradientData,
+  mergeLayerAxes,
 } from '../src/model.js';
 
 const ROLE_WORD = { gradient: 'gradient', weights: 'weight', activation: 'activation', bias: 'bias' };
@@ -255,6 +256,12 @@ test('the default heatmap statistic is the first of the defaults the run has', (
   assert.equal(chooseHeatStat(layerModel('bias', { mean: [1, 2] }), null), 'bias_mean');
   assert.equal(chooseHeatStat(layerModel('bias', { std: [1, 2] }), null), 'grad_rms_log');
   assert.equal(chooseHeatStat(layerModel('bias', { mean: [1, 2] }), 'weights_std'), 'weights_std');
+});
+
+test('every default heatmap statistic names a heatmap statistic, each once', () => {
+  const ids = HEATMAP_STATS.map((s) => s.id);
+  for (const id of HEATMAP_DEFAULTS) assert.ok(ids.includes(id), JSON.stringify(id));
+  assert.equal(new Set(HEATMAP_DEFAULTS).size, HEATMAP_DEFAULTS.length);
 });
 
 test('hasHeatStat: some row has a finite value of it', () => {
