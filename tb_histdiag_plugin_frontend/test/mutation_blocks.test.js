@@ -2,7 +2,9 @@
 // expected row, cell and value is worked out by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregate, blockOf, blockSeries, collapseMatrix, overviewEntries } from '../src/blocks.js';
+import {
+  aggregate, blockMap, blockOf, blockSeries, collapseAxis, collapseMatrix, overviewEntries,
+} from '../src/blocks.js';
 
 const layer = (key, block) => ({ key, name: key, kind: 'layer', block: block || null, markers: [] });
 
@@ -88,4 +90,31 @@ test("a block's series: per step, over the layers that have a value, in step ord
   assert.ok(Math.abs(log[0] - 10) < 1e-12); // sqrt(1 * 100)
   assert.deepEqual(log.slice(1), [4, 9]);
   assert.deepEqual(blockSeries(rows, 'gradient', 'mean', false), []);
+});
+
+// StrykerJS replaces a default `expanded = []` by ['Stryker was here']; a block may be named anything (its name comes
+// from the run's layer names), so a block of exactly that name shows whether the default really expands nothing.
+const anyName = 'Stryker was here';
+
+test('overview entries: by default no block is expanded, whatever its name', () => {
+  const out = overviewEntries([layer('s.0', anyName), layer('s.1', anyName)]);
+  assert.deepEqual(out.map((e) => e.type), ['block']);
+  assert.equal(out[0].open, false);
+});
+
+test('a depth axis: by default every block is collapsed, whatever its name', () => {
+  const axis = collapseAxis(['s.0', 's.1'], new Map([['s.0', anyName], ['s.1', anyName]]));
+  assert.deepEqual(axis, [{ key: 'block:' + anyName, label: anyName, block: anyName, layers: ['s.0', 's.1'] }]);
+});
+
+test('a heatmap: by default every block is one row, whatever its name', () => {
+  const m = collapseMatrix({ rows: [layer('s.0', anyName), layer('s.1', anyName)], data: [[0, 0, 1], [0, 1, 3]] });
+  assert.deepEqual(m.rows.map((r) => r.key), ['block:' + anyName]);
+  assert.deepEqual(m.data, [[0, 0, 2]]); // (1 + 3) / 2
+});
+
+test('blockMap: only layers with a block, and a layer without one in another run keeps the block', () => {
+  const tag = { key: 't', name: 't', kind: 'tag', block: 'enc', markers: [] };
+  const map = blockMap([{ rows: [layer('enc.0', 'enc'), layer('out'), tag] }, { rows: [layer('enc.0'), layer('dec.0', 'dec')] }]);
+  assert.deepEqual([...map], [['enc.0', 'enc'], ['dec.0', 'dec']]);
 });
