@@ -78,3 +78,43 @@ test('values: equal ones tie, missing ones last, numbers only when both are numb
   assert.ok(compareValues('2', 'a') < 0);
   assert.ok(compareValues('10', '9') > 0);
 });
+
+// Second round (tests/mutation/survivors/frontend.runnames.txt): where a piece starts and ends, the bounds of the
+// shared prefix and suffix, and missing values against words that sort after the text 'undefined'.
+
+test('an underscore after the = of the same piece does not end it', () => {
+  assert.deepEqual(parts(['lr=0.1_run1', 'lr=0.1_run2']), ['', '', ['lr=0.1_run1', 'lr=0.1_run2']]);
+});
+
+test('an = in another piece does not keep an underscore from ending this one', () => {
+  assert.deepEqual(parts(['lr=0.1/run_1', 'lr=0.1/run_2']), ['lr=0.1/run_', '', ['1', '2']]);
+  // a key with an empty value just before the path separator
+  assert.deepEqual(parts(['tag=/run_1', 'tag=/run_2']), ['tag=/run_', '', ['1', '2']]);
+});
+
+test('names that share only a last letter keep their whole names', () => {
+  assert.deepEqual(parts(['cnn/adam', 'mlp/sgdm']), ['', '', ['cnn/adam', 'mlp/sgdm']]);
+});
+
+test('a shared suffix reaching into the shared prefix of a shorter name starts after that prefix', () => {
+  assert.deepEqual(parts(['runs/train/loss', 'runs/b/train/loss']), ['runs/', '/loss', ['train', 'b/train']]);
+});
+
+test('the shared prefix ends where any name first differs, even when a later name shares more', () => {
+  assert.deepEqual(parts(['exp/1', 'expand', 'exp/2']), ['', '', ['exp/1', 'expand', 'exp/2']]);
+});
+
+test('an empty run name stays empty and elides nothing', () => {
+  assert.deepEqual(parts(['', 'run']), ['', '', ['', 'run']]);
+});
+
+test('a prefix that would empty a name moves back over a whole longer piece', () => {
+  assert.deepEqual(parts(['sweep/base/', 'sweep/base/lr=0.1']), ['sweep/', '', ['base/', 'base/lr=0.1']]);
+});
+
+test('a missing value sorts after words that come after the text "undefined"', () => {
+  assert.ok(compareValues(undefined, 'zz') > 0);
+  assert.ok(compareValues('zz', undefined) < 0);
+  assert.ok(compareValues(null, 'zz') > 0);
+  assert.ok(compareValues('zz', null) < 0);
+});

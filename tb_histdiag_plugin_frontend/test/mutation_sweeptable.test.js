@@ -121,3 +121,71 @@ test('profile bars: decades below the strongest layer, at least three decades of
   assert.ok(Math.abs(wide[0] - 0.1) < 1e-12);
   assert.equal(wide[1], 1);
 });
+
+// Second round (tests/mutation/survivors/frontend.sweepTable.txt): every input order in both directions, rows
+// without a field, ties broken by the info count and the first sign's layer, numbers that only read right as numbers.
+
+const permutations = (xs) => (xs.length <= 1 ? [xs] : xs.flatMap((x, i) =>
+  permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((rest) => [x, ...rest])));
+
+/** The order of sortRows for every input order of `rows` must be `expected`. */
+const sortsTo = (rows, key, desc, expected) => {
+  for (const p of permutations(rows)) assert.deepEqual(order(p, key, desc), expected, p.map((r) => r.run).join());
+};
+
+test('a run without the field (undefined) is missing like null: last in either direction, ties by name', () => {
+  const rows = [row('a', { critical: undefined }), row('b', { critical: null }), row('c', { critical: 1 })];
+  sortsTo(rows, 'critical', false, ['c', 'a', 'b']);
+  sortsTo(rows, 'critical', true, ['c', 'a', 'b']);
+});
+
+test('a key=value column: absent values last whatever the input order', () => {
+  const rows = [row('a', { kv: {} }), row('b', { kv: {} }), row('c', { kv: { lr: '1' } }), row('d', { kv: { lr: '2' } })];
+  sortsTo(rows, 'kv:lr', false, ['c', 'd', 'a', 'b']);
+  sortsTo(rows, 'kv:lr', true, ['d', 'c', 'a', 'b']);
+});
+
+// `lr=` (an empty value) is a missing value to compareValues (last), but sortRows counts only null/undefined as
+// missing and turns compareValues round for descending order, so the empty value comes first there.
+test('a key=value column: an empty value is missing, last in descending order too',
+  { todo: "bug: sortRows(rows, 'kv:K', true) puts a run whose value is '' (name 'K=') first" }, () => {
+    const rows = [row('a', { kv: { lr: '' } }), row('b', { kv: { lr: null } }), row('c', { kv: { lr: '1' } })];
+    sortsTo(rows, 'kv:lr', false, ['c', 'a', 'b']);
+    sortsTo(rows, 'kv:lr', true, ['c', 'a', 'b']);
+  });
+
+test('health: with equal critical and warning counts, more info is worse', () => {
+  const rows = [row('a', { critical: 1, warning: 1, info: 0 }), row('b', { critical: 1, warning: 1, info: 3 })];
+  sortsTo(rows, 'health', true, ['b', 'a']);
+  sortsTo(rows, 'health', false, ['a', 'b']);
+});
+
+test('first sign: at the same step and kind, the run as a whole first, then layers in natural order', () => {
+  const sign = (layer) => ({ first_sign: { step: 5, kind: 'k', layer } });
+  const rows = [row('a', sign('dense')), row('b', sign('Conv')), row('c', sign(null))];
+  sortsTo(rows, 'first_sign', false, ['c', 'b', 'a']);
+});
+
+test('first sign: negative steps sort by value, the earliest first', () => {
+  const sign = (step) => ({ first_sign: { step, kind: 'k', layer: null } });
+  sortsTo([row('a', sign(-9)), row('b', sign(-10)), row('c', sign(2))], 'first_sign', false, ['b', 'a', 'c']);
+});
+
+test('final values written in exponent notation sort by value', () => {
+  const f = (loss) => ({ final: { loss, val_loss: null, accuracy: null, val_accuracy: null } });
+  const rows = [row('a', f(2e-7)), row('b', f(0.001)), row('c', f(0.5)), row('d', f(-10)), row('e', f(-2))];
+  sortsTo(rows, 'final_loss', false, ['d', 'e', 'a', 'b', 'c']);
+});
+
+test('rows with the same run name keep their input order in either direction', () => {
+  const rows = [row('r', { critical: 1 }), row('r', { critical: 2 }), row('q', { critical: 3 })];
+  assert.deepEqual(sortRows(rows, 'run', false).map((r) => r.critical), [3, 1, 2]);
+  assert.deepEqual(sortRows(rows, 'run', true).map((r) => r.critical), [1, 2, 3]);
+});
+
+test('profile bars of values all below 1: the strongest layer is full height', () => {
+  const bars = profileBars([0.01, 0.1, 0]); // one decade below on the 3-decade scale: 0.1 + 0.9 * 2/3
+  assert.ok(Math.abs(bars[0] - 0.7) < 1e-12);
+  assert.ok(Math.abs(bars[1] - 1) < 1e-12);
+  assert.equal(bars[2], null);
+});
