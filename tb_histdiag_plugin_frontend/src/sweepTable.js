@@ -60,6 +60,11 @@ export function sweepRows(runs, pattern) {
   return { rows, columns: columns.map((c) => c.key), parts, valid: filter.valid, total: list.length };
 }
 
+// A run named `lr=` has the value '': missing, like a run without `lr` (compareValues puts it last too).
+function isMissingValue(v) {
+  return v === null || v === undefined || v === '';
+}
+
 function byName(a, b) {
   return naturalCompare(a.run, b.run);
 }
@@ -105,8 +110,10 @@ export function sortRows(rows, key, desc) {
     return [...rows].sort((a, b) => {
       const va = a.kv[k];
       const vb = b.kv[k];
-      const missing = (va === null || va === undefined) - (vb === null || vb === undefined);
-      return missing || sign * compareValues(va, vb) || byName(a, b);
+      const missing = isMissingValue(va) - isMissingValue(vb);
+      if (missing) return missing;
+      if (isMissingValue(va)) return byName(a, b);
+      return sign * compareValues(va, vb) || byName(a, b);
     });
   }
   const get = SORTS[key] || SORTS.health;

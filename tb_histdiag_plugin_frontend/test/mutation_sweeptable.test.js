@@ -145,10 +145,9 @@ test('a key=value column: absent values last whatever the input order', () => {
   sortsTo(rows, 'kv:lr', true, ['d', 'c', 'a', 'b']);
 });
 
-// `lr=` (an empty value) is a missing value to compareValues (last), but sortRows counts only null/undefined as
-// missing and turns compareValues round for descending order, so the empty value comes first there.
-test('a key=value column: an empty value is missing, last in descending order too',
-  { todo: "bug: sortRows(rows, 'kv:K', true) puts a run whose value is '' (name 'K=') first" }, () => {
+// `lr=` (an empty value) is missing like no `lr` at all: last in either direction (descending order had put it
+// first, turning compareValues' "missing last" round), ties among missing values by run name.
+test('a key=value column: an empty value is missing, last in descending order too', () => {
     const rows = [row('a', { kv: { lr: '' } }), row('b', { kv: { lr: null } }), row('c', { kv: { lr: '1' } })];
     sortsTo(rows, 'kv:lr', false, ['c', 'a', 'b']);
     sortsTo(rows, 'kv:lr', true, ['c', 'a', 'b']);
