@@ -11,6 +11,7 @@ fixtures train or write once) and all e2e tests on one worker (one server and
 one browser), and hands out the longest files first.
 """
 
+import collections
 import os
 import sys
 
@@ -23,13 +24,15 @@ from support import TensorBoardServer  # noqa: E402
 
 # The test files that take longest (training or servers in their fixtures),
 # longest first, so that the workers finish at about the same time; the rest
-# follow in collection order.
-LONGEST_FIRST = ["tests/e2e", "tests/test_training.py", "tests/test_s3.py", "tests/test_dask.py", "tests/test_healthy.py",
-                 "tests/test_demo.py",
-                 "tests/test_inferred.py",
-                 "tests/test_notebook.py", "tests/test_reliability.py", "tests/test_writers.py", "tests/test_wheel.py",
-                 "tests/golden/test_golden.py", "tests/test_keras_callback.py", "tests/test_torch_helper.py",
-                 "tests/test_server.py", "tests/test_plugin_routes.py", "tests/test_cli.py"]
+# follow in collection order.  The order is the one the summary at the end of a
+# run prints (each file's seconds); a long file missing here runs late and
+# keeps one worker busy after the other has finished.
+LONGEST_FIRST = ["tests/e2e", "tests/test_training.py", "tests/test_dask.py", "tests/test_s3.py",
+                 "tests/test_small_models.py", "tests/test_demo.py", "tests/test_healthy.py",
+                 "tests/test_reliability.py", "tests/test_notebook.py", "tests/test_cli.py", "tests/test_inferred.py",
+                 "tests/test_wheel.py", "tests/test_writers.py", "tests/golden/test_golden.py", "tests/test_server.py",
+                 "tests/test_api.py", "tests/test_plugin_routes.py", "tests/test_stats_layouts.py",
+                 "tests/test_keras_callback.py", "tests/test_parallel.py", "tests/test_torch_helper.py"]
 
 
 def _scope(nodeid):
@@ -43,6 +46,22 @@ def pytest_collection_modifyitems(config, items):
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     order = {id(item): i for i, item in enumerate(items)}
     items.sort(key=lambda item: (rank.get(_scope(item.nodeid), len(rank)), order[id(item)]))
+
+
+# Seconds per unit of work (setup, call and teardown of its tests), summed where the reports arrive (the
+# controller under xdist), for keeping LONGEST_FIRST true to what takes longest.
+_SECONDS = collections.Counter()
+
+
+def pytest_runtest_logreport(report):
+    _SECONDS[_scope(report.nodeid)] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _SECONDS:
+        terminalreporter.write_sep("-", "the 20 longest test files (seconds; LONGEST_FIRST in tests/conftest.py)")
+        for scope, seconds in _SECONDS.most_common(20):
+            terminalreporter.write_line("%7.1f  %s" % (seconds, scope))
 
 
 @pytest.hookimpl(optionalhook=True)
