@@ -53,8 +53,14 @@ def pytest_collection_modifyitems(config, items):
 _SECONDS = collections.Counter()
 
 
+_WORKER_SECONDS = collections.Counter()
+
+
 def pytest_runtest_logreport(report):
     _SECONDS[_scope(report.nodeid)] += report.duration
+    node = getattr(report, "node", None)  # the xdist worker that ran it
+    if node is not None:
+        _WORKER_SECONDS[node.gateway.id] += report.duration
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -62,6 +68,9 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("-", "the 20 longest test files (seconds; LONGEST_FIRST in tests/conftest.py)")
         for scope, seconds in _SECONDS.most_common(20):
             terminalreporter.write_line("%7.1f  %s" % (seconds, scope))
+    if _WORKER_SECONDS:  # far apart: the files are badly spread over the workers
+        terminalreporter.write_line("seconds of tests per worker: " + ", ".join(
+            "%s %.0f" % item for item in sorted(_WORKER_SECONDS.items())))
 
 
 @pytest.hookimpl(optionalhook=True)
