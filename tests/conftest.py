@@ -48,11 +48,9 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: (rank.get(_scope(item.nodeid), len(rank)), order[id(item)]))
 
 
-# Seconds per unit of work (setup, call and teardown of its tests), summed where the reports arrive (the
-# controller under xdist), for keeping LONGEST_FIRST true to what takes longest.
+# Seconds per unit of work and per xdist worker (setup, call and teardown of their tests), summed where the
+# reports arrive (the controller under xdist), for keeping LONGEST_FIRST true to what takes longest.
 _SECONDS = collections.Counter()
-
-
 _WORKER_SECONDS = collections.Counter()
 
 

@@ -204,8 +204,7 @@ def test_ctrl_c_cancels_the_tasks(slow_logdir, client):
     assert out == ""
 
     def forgotten():
-        left = client.run_on_scheduler(lambda dask_scheduler: [k for k in dask_scheduler.tasks
-                                                                if str(k).startswith("histdiag-")])
+        left = histdiag_tasks()
         return not left, left
 
     wait_until(forgotten, timeout=60, what="the cancelled tasks forgotten by the scheduler")

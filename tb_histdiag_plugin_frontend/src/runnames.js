@@ -161,11 +161,16 @@ export function runFilter(pattern) {
   return { valid: true, test: (name) => re.test(String(name)) };
 }
 
+/** A key=value value that is not there: no such key, or an empty value (a run named `lr=`). */
+export function isMissingValue(v) {
+  return v === null || v === undefined || v === '';
+}
+
 /** Compare two key=value values: numerically when both are numbers, else in natural order; missing values last. */
 export function compareValues(a, b) {
   if (a === b) return 0;
-  if (a === null || a === undefined || a === '') return 1;
-  if (b === null || b === undefined || b === '') return -1;
+  if (isMissingValue(a)) return 1;
+  if (isMissingValue(b)) return -1;
   const x = Number(a);
   const y = Number(b);
   if (Number.isFinite(x) && Number.isFinite(y) && x !== y) return x - y;

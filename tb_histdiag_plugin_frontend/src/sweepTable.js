@@ -5,7 +5,7 @@
 // drawn by views/sweep.js.
 
 import { SEVERITY_RANK } from './colors.js';
-import { differingParts, displayName, keyValueColumns, runFilter, compareValues } from './runnames.js';
+import { differingParts, displayName, keyValueColumns, runFilter, compareValues, isMissingValue } from './runnames.js';
 import { naturalCompare } from './natsort.js';
 
 export const OVERSCAN = 6; // rows kept above and below the visible ones
@@ -60,11 +60,6 @@ export function sweepRows(runs, pattern) {
   return { rows, columns: columns.map((c) => c.key), parts, valid: filter.valid, total: list.length };
 }
 
-// A run named `lr=` has the value '': missing, like a run without `lr` (compareValues puts it last too).
-function isMissingValue(v) {
-  return v === null || v === undefined || v === '';
-}
-
 function byName(a, b) {
   return naturalCompare(a.run, b.run);
 }
@@ -107,23 +102,20 @@ export function sortRows(rows, key, desc) {
   if (key === 'run') return [...rows].sort((a, b) => sign * byName(a, b));
   if (key && key.startsWith('kv:')) {
     const k = key.slice(3);
-    return [...rows].sort((a, b) => {
-      const va = a.kv[k];
-      const vb = b.kv[k];
-      const missing = isMissingValue(va) - isMissingValue(vb);
-      if (missing) return missing;
-      if (isMissingValue(va)) return byName(a, b);
-      return sign * compareValues(va, vb) || byName(a, b);
-    });
+    return sortBy(rows, (r) => r.kv[k], isMissingValue, compareValues, sign);
   }
-  const get = SORTS[key] || SORTS.health;
+  return sortBy(rows, SORTS[key] || SORTS.health, (v) => v === null || v === undefined, compareKeys, sign);
+}
+
+/** `rows` by `get`'s value under `compare` (times `sign`); values `isMissing` says are missing last, ties by name. */
+function sortBy(rows, get, isMissing, compare, sign) {
   return [...rows].sort((a, b) => {
     const va = get(a);
     const vb = get(b);
-    const missing = (va === null || va === undefined) - (vb === null || vb === undefined);
+    const missing = isMissing(va) - isMissing(vb);
     if (missing) return missing;
-    if (va === null || va === undefined) return byName(a, b);
-    return sign * compareKeys(va, vb) || byName(a, b);
+    if (isMissing(va)) return byName(a, b);
+    return sign * compare(va, vb) || byName(a, b);
   });
 }
 
