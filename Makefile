@@ -35,7 +35,7 @@ frontend-check: frontend
 	cd $(FRONTEND) && npm test
 	git diff --exit-code --stat -- $(BUNDLE) || { echo "$(BUNDLE) is stale: rebuild it (make frontend) and commit it"; exit 1; }
 
-# Every test, on every core: one worker per core, each test file (and all of tests/e2e) on one
+# Every test, on every core: a worker per core and one more, each test file (and all of tests/e2e) on one
 # worker, longest first (tests/conftest.py).  `PYTEST_ARGS=-n0 make test` runs them in one process.
 # Bytecode is cached even where the machine sets PYTHONDONTWRITEBYTECODE: a module that precompile.py
 # missed is then compiled once, not in every process (servers, workers, kernels) that imports it.

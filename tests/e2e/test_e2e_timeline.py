@@ -14,6 +14,7 @@ import json
 import math
 import os
 import sys
+import time
 import urllib.parse
 
 import numpy as np
@@ -194,6 +195,29 @@ STRIP_AXES = """async () => {
 }"""
 
 
+def _hover(page, pick, text, timeout=20):
+    """Point at the mark ``pick(marks)`` chooses until a tooltip holding ``text`` shows; returns the mark.
+
+    The marks' positions are read again before every try and the pointer leaves the chart in between: a redraw
+    (a late document for a sibling run) moves nothing but hides the tooltip until the pointer moves again, as it
+    would for a person, and on a loaded machine it can land between the move and the tooltip.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + timeout
+    while True:
+        mark = pick(page.evaluate(MARKS))
+        page.mouse.move(0, 0)
+        page.mouse.move(mark["x"], mark["y"])
+        tip = page.locator("#hd-timeline-chart div", has_text=text).last
+        try:
+            tip.wait_for(state="visible", timeout=2000)
+            return mark, tip
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+
+
 def _open(tab, hash_):
     page = tab.open(hash_)
     page.wait_for_selector("#hd-timeline[data-marks]", timeout=30000)  # the strip has drawn for this run
@@ -260,18 +284,16 @@ def test_hover_gives_the_evidence_and_a_click_opens_the_layer_at_that_step(timel
     [diamond] = [m for m in marks if m["symbol"] == "diamond"]
     assert diamond["step"] == first["first_step"] == sign["step"]
     assert diamond["lane"] == (first["layer"] if first["layer"] is not None else "run")
-    page.mouse.move(diamond["x"], diamond["y"])
-    tip = page.locator("#hd-timeline-chart div", has_text="first sign").last
-    tip.wait_for(state="visible", timeout=10000)
+    _, tip = _hover(page, lambda marks: next(m for m in marks if m["symbol"] == "diamond"), "first sign")
     assert first["evidence"] in tip.inner_text()
     # a mark on a layer's lane (the exploding output layer's): hover tells its evidence, a click opens that layer's
     # detail at the marker's onset
     layer_markers = [m for m in doc["markers"] if m["layer"] is not None]
     assert layer_markers
     target = min(layer_markers, key=lambda m: (m["first_step"], m["layer"]))
-    [mark] = [m for m in marks if m["lane"] == target["layer"] and m["step"] == target["first_step"]][:1]
-    page.mouse.move(mark["x"], mark["y"])
-    page.locator("#hd-timeline-chart div", has_text=target["evidence"]).last.wait_for(state="visible", timeout=10000)
+    assert [m for m in marks if m["lane"] == target["layer"] and m["step"] == target["first_step"]]
+    mark, _ = _hover(page, lambda marks: next(m for m in marks if m["lane"] == target["layer"]
+                                              and m["step"] == target["first_step"]), target["evidence"])
     page.mouse.click(mark["x"], mark["y"])
     detail = page.locator("#hd-detail:not(.hd-hidden) .hd-detail-name")
     detail.wait_for(timeout=10000)
