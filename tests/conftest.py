@@ -129,8 +129,8 @@ def tensorboard_factory():
     """Start real TensorBoard servers; all are stopped at the end of the session."""
     servers = []
 
-    def start(logdir, load_fast=False, expected_runs=(), extra_args=(), env=None):
-        server = TensorBoardServer(logdir, load_fast, extra_args, env)
+    def start(logdir, load_fast=False, expected_runs=(), extra_args=(), env=None, tensorflow=False):
+        server = TensorBoardServer(logdir, load_fast, extra_args, env, tensorflow=tensorflow)
         servers.append(server)
         if expected_runs:
             server.wait_for_runs(expected_runs)
@@ -145,7 +145,8 @@ def tensorboard_factory():
 
 @pytest.fixture(scope="session")
 def writer_servers(writer_logs, tensorboard_factory):
-    """The writers' logs under both loaders: ``{"python": server, "rust": server}``.
+    """The writers' logs under both loaders: ``{"python": server, "rust": server}`` (the Python one with
+    TensorFlow's record reader, the Rust one with its own).
 
     The Rust server lists runs as soon as it sees them, so both wait until each
     run has every tag and the last step its writer logged.
@@ -156,7 +157,7 @@ def writer_servers(writer_logs, tensorboard_factory):
     def complete(entry):
         return entry.get("tags") == len(exact[entry["run"]]) and entry.get("last_step") == last[entry["run"]]
 
-    servers = {"python": tensorboard_factory(logdir, load_fast=False),
+    servers = {"python": tensorboard_factory(logdir, load_fast=False, tensorflow=True),  # TensorFlow's reader
                "rust": tensorboard_factory(logdir, load_fast=True)}
     for server in servers.values():
         server.wait_for_runs(list(exact), complete=complete)

@@ -9,10 +9,8 @@ with what their policies allow: the fixtures make the users first.
 
 import json
 import os
-import stat
 import subprocess
 import sys
-import textwrap
 import urllib.request
 
 from support import free_port, stop_process, wait_until
@@ -84,21 +82,3 @@ class S3Server:
     def close(self):
         stop_process(self.process)
         self._log.close()
-
-
-def stub_tensorboard(directory):
-    """A ``tensorboard`` executable that reads files with TensorBoard's own stub, as a TensorBoard
-    installed without TensorFlow does: TensorFlow's gfile (used whenever TensorFlow is installed,
-    as it is in the test venv) no longer reads ``s3://``.  Returns its path."""
-    path = os.path.join(directory, "tensorboard-without-tf")
-    with open(path, "w") as f:
-        f.write(textwrap.dedent("""\
-            #!%s
-            import sys, types
-            sys.modules["tensorboard.compat.notf"] = types.ModuleType("tensorboard.compat.notf")
-            from tensorboard.main import run_main
-            sys.exit(run_main())
-            """ % sys.executable))
-    os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return path
-

@@ -22,6 +22,10 @@ import urllib.request
 import numpy as np
 
 TENSORBOARD = os.path.join(os.path.dirname(sys.executable), "tensorboard")
+# TensorBoard's own switch to its TensorFlow stub (``tensorboard.compat.notf``), set before it starts: the
+# tensorboard of a venv without TensorFlow, as PyTorch users have.  It starts on 1 s of CPU instead of 6.
+WITHOUT_TENSORFLOW = ("import sys, types; sys.modules['tensorboard.compat.notf'] = types.ModuleType("
+                      "'tensorboard.compat.notf'); from tensorboard.main import run_main; sys.exit(run_main())")
 ROUTE = "/data/plugin/histdiag/"
 
 
@@ -92,18 +96,23 @@ class TensorBoardServer:
 
     ``load_fast`` picks the Rust data server; histograms are never downsampled
     (``--samples_per_plugin histograms=0``) so every logged step is served.
-    ``executable`` is another ``tensorboard`` (e.g. a fresh venv's).
+    ``executable`` is another ``tensorboard`` (e.g. a fresh venv's).  The suite's own
+    ``tensorboard`` reads with TensorBoard's TF stub unless ``tensorflow`` is true: then
+    it imports TensorFlow (installed here) and reads with TensorFlow's record reader,
+    as a Keras user's does.  The in-process tests (``in_process_client``) read with
+    TensorFlow.
     """
 
     def __init__(self, logdir, load_fast=False, extra_args=(), env=None, reload_interval=1, log_path=None,
-                 executable=TENSORBOARD):
+                 executable=TENSORBOARD, tensorflow=False):
         self.logdir = logdir
         self.load_fast = load_fast
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.log_path = log_path or os.path.join(os.path.dirname(os.path.abspath(logdir)), "tb-%d.log" % self.port)
         self._log = open(self.log_path, "w")
-        args = [executable, "--logdir", logdir, "--port", str(self.port), "--host", "127.0.0.1",
+        launch = [sys.executable, "-c", WITHOUT_TENSORFLOW] if executable == TENSORBOARD and not tensorflow else [executable]
+        args = [*launch, "--logdir", logdir, "--port", str(self.port), "--host", "127.0.0.1",
                 "--load_fast=%s" % ("true" if load_fast else "false"), "--reload_interval", str(reload_interval),
                 "--samples_per_plugin", "histograms=0", *extra_args]
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))

@@ -181,7 +181,9 @@ def test_random_queries_never_500(app, route, params, raw):
 
 @pytest.mark.parametrize("load_fast", [False, True])
 def test_both_loaders_give_the_same_markers_on_bad_logs(bad_logdir, tensorboard_factory, app, load_fast):
-    server = tensorboard_factory(bad_logdir, load_fast=load_fast, expected_runs=["good", "odd_values", "legacy"])
+    # TensorFlow imported, as in the in-process app: its record reader on the truncated and corrupt files
+    server = tensorboard_factory(bad_logdir, load_fast=load_fast, expected_runs=["good", "odd_values", "legacy"],
+                                 tensorflow=True)
     for run in ("good", "odd_values", "legacy", "buckets"):
         path = ROUTE + "diagnostics?" + urllib.parse.urlencode({"run": run})
         _, local = get_json(app, path)

@@ -18,7 +18,7 @@ import urllib.parse
 import pytest
 
 import synthetic
-from s3_server import S3Server, stub_tensorboard
+from s3_server import S3Server
 from support import TensorBoardServer
 from tb_histdiag_plugin import api, loading
 
@@ -123,8 +123,7 @@ def test_unreadable_runs_are_named_and_the_others_reported(s3, local_json):
 def test_tab_serves_an_s3_logdir(s3, local_json, tmp_path):
     """A real ``tensorboard --logdir s3://...`` (the Python loader; the Rust one reads local and gs://
     only) serves the same runs and markers as the CLI's report of the local copy."""
-    tensorboard = stub_tensorboard(str(tmp_path))
-    with TensorBoardServer(URL, load_fast=False, env=s3.env(), executable=tensorboard,
+    with TensorBoardServer(URL, load_fast=False, env=s3.env(),  # TensorBoard's stub: TensorFlow's gfile has no s3://
                            log_path=str(tmp_path / "tb.log")) as server:
         listed = server.wait_for_runs(list(local_json["runs"]), timeout=180)
         assert {r["run"] for r in listed["runs"]} == set(local_json["runs"])
@@ -137,8 +136,7 @@ def test_tab_serves_an_s3_logdir(s3, local_json, tmp_path):
 def test_tab_of_a_missing_bucket_lists_no_run_and_says_why(s3, tmp_path):
     """TensorBoard's loader logs the storage error and lists nothing; the tab's ``runs`` answers
     an empty list with the storage error (the tab's error state), never a 500."""
-    tensorboard = stub_tensorboard(str(tmp_path))
-    with TensorBoardServer("s3://no-such-bucket/sweep", load_fast=False, env=s3.env(), executable=tensorboard,
+    with TensorBoardServer("s3://no-such-bucket/sweep", load_fast=False, env=s3.env(),
                            log_path=str(tmp_path / "tb.log")) as server:
         server.wait_listening()
         status, body, _ = server.get("/data/plugin/histdiag/runs")
