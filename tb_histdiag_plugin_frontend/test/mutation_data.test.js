@@ -57,6 +57,14 @@ function fakeWin() {
   };
 }
 
+/** The data layer under test over a fresh store, a handApi(apiExtra) and a fakeWin(). */
+function setup(apiExtra) {
+  const store = createStore(initialState(''));
+  const api = handApi(apiExtra);
+  const win = fakeWin();
+  return { store, api, win, data: createData({ store, api, win }) };
+}
+
 test('the LRU forgets a deleted entry', () => {
   const lru = createLru(3);
   lru.set('a', 1);
@@ -82,10 +90,8 @@ test('a step range that is not a pair of steps asks for no window', () => {
 });
 
 test('step ranges 1-234 and 12-34 are different windows: each is requested', async () => {
-  const store = createStore(initialState(''));
+  const { store, api, data } = setup();
   store.set({ runs: [listed('r')] });
-  const api = handApi();
-  const data = createData({ store, api, win: fakeWin() });
   store.set({ stepRange: [1, 234] });
   const first = data.ensureModels(['r']);
   await tick();
@@ -102,10 +108,8 @@ test('step ranges 1-234 and 12-34 are different windows: each is requested', asy
 });
 
 test('a window of a listing with 3 tags is not the one of a listing with 31 tags at the same last step', async () => {
-  const store = createStore(initialState(''));
+  const { store, api, data } = setup();
   store.set({ runs: [listed('r', { tags: 3 })], stepRange: [12, 34] });
-  const api = handApi();
-  const data = createData({ store, api, win: fakeWin() });
   const first = data.ensureModels(['r']);
   await tick();
   for (const o of api.out) o.resolve(doc('r'));
@@ -121,9 +125,7 @@ test('a window of a listing with 3 tags is not the one of a listing with 31 tags
 });
 
 test('the progress count is 1 while a request is out and 0 once it is answered', async () => {
-  const store = createStore(initialState(''));
-  const api = handApi();
-  const data = createData({ store, api, win: fakeWin() });
+  const { store, api, data } = setup();
   const probe = data.diagnostics('r', { vanishing_ratio: '1e-3' });
   assert.equal(store.get().busy, 1);
   assert.deepEqual(api.out.map((o) => [o.run, o.params]), [['r', { vanishing_ratio: '1e-3' }]]);
@@ -134,9 +136,7 @@ test('the progress count is 1 while a request is out and 0 once it is answered',
 });
 
 test('diagnostics with explicit settings are not cached: each call asks', async () => {
-  const store = createStore(initialState(''));
-  const api = handApi();
-  const data = createData({ store, api, win: fakeWin() });
+  const { store, api, data } = setup();
   const a = data.diagnostics('r', {});
   const b = data.diagnostics('r', {});
   assert.equal(store.get().busy, 2);
@@ -174,17 +174,13 @@ test('a listing that is not quiet counts in the progress', async () => {
 });
 
 test('answered() with no diagnostics request out resolves without a timer', async () => {
-  const win = fakeWin();
-  const data = createData({ store: createStore(initialState('')), api: handApi(), win });
+  const { win, data } = setup();
   await data.answered(5000);
   assert.deepEqual(win.started, []);
 });
 
 test('answered() once the server has answered every request resolves without a timer', async () => {
-  const win = fakeWin();
-  const store = createStore(initialState(''));
-  const api = handApi();
-  const data = createData({ store, api, win });
+  const { win, store, api, data } = setup();
   const loading = data.ensureModels(['r']);
   api.out[0].resolve(doc('r'));
   await loading;
@@ -194,10 +190,7 @@ test('answered() once the server has answered every request resolves without a t
 });
 
 test('answered() waits for a request out, with a timer of ms that is cleared when the answer comes', async () => {
-  const win = fakeWin();
-  const store = createStore(initialState(''));
-  const api = handApi();
-  const data = createData({ store, api, win });
+  const { win, store, api, data } = setup();
   const loading = data.ensureModels(['r']);
   let done = false;
   const waiting = data.answered(5000).then(() => {
@@ -217,9 +210,7 @@ test('building a loaded model is measured as hd:model (timing.js)', async () => 
   performance.now = () => (t += 10); // every build takes 10 ms
   try {
     performance.clearMeasures();
-    const store = createStore(initialState(''));
-    const api = handApi();
-    const data = createData({ store, api, win: fakeWin() });
+    const { store, api, data } = setup();
     const loading = data.ensureModels(['r']);
     api.out[0].resolve(doc('r'));
     await loading;
@@ -230,10 +221,8 @@ test('building a loaded model is measured as hd:model (timing.js)', async () => 
 });
 
 test('a step range window is spliced into the default document at the range', async () => {
-  const store = createStore(initialState(''));
+  const { store, api, data } = setup();
   store.set({ runs: [listed('r')], stepRange: [10, 20] });
-  const api = handApi();
-  const data = createData({ store, api, win: fakeWin() });
   const loading = data.ensureModels(['r']);
   await tick();
   const ranged = api.out.find((o) => o.params.start_step !== undefined);
@@ -246,10 +235,8 @@ test('a step range window is spliced into the default document at the range', as
 });
 
 test('a window is shown alone when its default document fails', async () => {
-  const store = createStore(initialState(''));
+  const { store, api, data } = setup();
   store.set({ runs: [listed('r')], stepRange: [10, 20] });
-  const api = handApi();
-  const data = createData({ store, api, win: fakeWin() });
   const loading = data.ensureModels(['r']);
   await tick();
   api.out.find((o) => o.params.start_step === undefined).reject(new Error('no default'));
@@ -260,10 +247,8 @@ test('a window is shown alone when its default document fails', async () => {
 
 test('an explicit keepErrors: true (or any opts without keepErrors: false) keeps a failure', async () => {
   for (const opts of [{ keepErrors: true }, {}]) {
-    const store = createStore(initialState(''));
+    const { store, api, data } = setup();
     store.set({ runs: [listed('r')] });
-    const api = handApi();
-    const data = createData({ store, api, win: fakeWin() });
     const loading = data.ensureModels(['r'], opts);
     const error = new Error('broken');
     api.out[0].reject(error);
@@ -273,10 +258,8 @@ test('an explicit keepErrors: true (or any opts without keepErrors: false) keeps
 });
 
 test('clearing a step range puts the kept default document back at once, without a request or progress', async () => {
-  const store = createStore(initialState(''));
+  const { store, api, data } = setup();
   store.set({ runs: [listed('r')] });
-  const api = handApi();
-  const data = createData({ store, api, win: fakeWin() });
   const first = data.ensureModels(['r']);
   api.out[0].resolve(doc('r', { n: 1 }));
   await first;
@@ -300,9 +283,7 @@ test('clearing a step range puts the kept default document back at once, without
 });
 
 test('a prefetch that fails after the listing adopted it keeps its error under the listing key', async () => {
-  const store = createStore(initialState(''));
-  const api = handApi();
-  const data = createData({ store, api, win: fakeWin() });
+  const { store, api, data } = setup();
   const prefetch = data.ensureModels(['r'], { keepErrors: false });
   store.set({ runs: [listed('r')] });
   const listing = data.ensureModels(['r']);
@@ -317,9 +298,7 @@ test('a prefetch that fails after the listing adopted it keeps its error under t
 });
 
 test('a prefetch adopted by a caller that keeps no errors leaves no error behind', async () => {
-  const store = createStore(initialState(''));
-  const api = handApi();
-  const data = createData({ store, api, win: fakeWin() });
+  const { store, api, data } = setup();
   const first = data.ensureModels(['r'], { keepErrors: false });
   store.set({ settings: { vanishing_ratio: '1e-3' } }); // another key, still before the listing
   const second = data.ensureModels(['r'], { keepErrors: false });
@@ -330,10 +309,8 @@ test('a prefetch adopted by a caller that keeps no errors leaves no error behind
 });
 
 test('an older request failing after a newer one answered does not replace the newer document', async () => {
-  const store = createStore(initialState(''));
+  const { store, api, data } = setup();
   store.set({ runs: [listed('r')] });
-  const api = handApi();
-  const data = createData({ store, api, win: fakeWin() });
   const older = data.ensureModels(['r']);
   store.set({ runs: [listed('r', { last_step: 11 })] });
   const newer = data.ensureModels(['r']);
@@ -348,10 +325,8 @@ test('an older request failing after a newer one answered does not replace the n
 });
 
 test('an older request answered while a newer one is out leaves the newer one to join', async () => {
-  const store = createStore(initialState(''));
+  const { store, api, data } = setup();
   store.set({ runs: [listed('r')] });
-  const api = handApi();
-  const data = createData({ store, api, win: fakeWin() });
   const older = data.ensureModels(['r']);
   store.set({ runs: [listed('r', { last_step: 11 })] });
   const newer = data.ensureModels(['r']);
@@ -365,9 +340,7 @@ test('an older request answered while a newer one is out leaves the newer one to
 });
 
 test('a document requested before the listing does not stand for a step range', async () => {
-  const store = createStore(initialState(''));
-  const api = handApi();
-  const data = createData({ store, api, win: fakeWin() });
+  const { store, api, data } = setup();
   const prefetch = data.ensureModels(['r'], { keepErrors: false });
   api.out[0].resolve(doc('r'));
   await prefetch;
@@ -383,9 +356,7 @@ test('a document requested before the listing does not stand for a step range', 
 });
 
 test('a document requested before the listing and still out does not stand for a step range', async () => {
-  const store = createStore(initialState(''));
-  const api = handApi();
-  const data = createData({ store, api, win: fakeWin() });
+  const { store, api, data } = setup();
   const prefetch = data.ensureModels(['r'], { keepErrors: false });
   store.set({ runs: [listed('r')], stepRange: [2, 5] });
   const ranged = data.ensureModels(['r']);
@@ -461,10 +432,7 @@ test("forget('models') keeps the histograms; forget() forgets the models too", a
 });
 
 test('stopping the polling drops a fast poll that is scheduled', async () => {
-  const win = fakeWin();
-  const store = createStore(initialState(''));
-  const api = handApi({ runs: async () => ({ runs: [listed('r', { status: 'pending' })] }) });
-  const data = createData({ store, api, win });
+  const { win, store, api, data } = setup({ runs: async () => ({ runs: [listed('r', { status: 'pending' })] }) });
   let fast = 0;
   data.startPolling(() => {}, 30000, () => fast++);
   await data.loadRuns(true);
@@ -475,9 +443,7 @@ test('stopping the polling drops a fast poll that is scheduled', async () => {
 });
 
 test('an adopted prefetch answered after a newer request for the run went out leaves the run to the newer one', async () => {
-  const store = createStore(initialState(''));
-  const api = handApi();
-  const data = createData({ store, api, win: fakeWin() });
+  const { store, api, data } = setup();
   const prefetch = data.ensureModels(['r'], { keepErrors: false });
   store.set({ runs: [listed('r')] });
   const listing = data.ensureModels(['r']); // adopts the prefetch
