@@ -196,7 +196,7 @@ STRIP_AXES = """async () => {
 
 
 def _hover(page, pick, text, timeout=20):
-    """Point at the mark ``pick(marks)`` chooses until a tooltip holding ``text`` shows; returns the mark.
+    """Point at the mark ``pick(marks)`` chooses until a tooltip holding ``text`` shows; returns both.
 
     The marks' positions are read again before every try and the pointer leaves the chart in between: a redraw
     (a late document for a sibling run) moves nothing but hides the tooltip until the pointer moves again, as it
@@ -281,19 +281,20 @@ def test_hover_gives_the_evidence_and_a_click_opens_the_layer_at_that_step(timel
     page.locator("#hd-timeline-chart").scroll_into_view_if_needed()
     marks = page.evaluate(MARKS)
     # the first sign is the one diamond, at its onset on its lane
-    [diamond] = [m for m in marks if m["symbol"] == "diamond"]
+    is_diamond = lambda m: m["symbol"] == "diamond"  # noqa: E731
+    [diamond] = [m for m in marks if is_diamond(m)]
     assert diamond["step"] == first["first_step"] == sign["step"]
     assert diamond["lane"] == (first["layer"] if first["layer"] is not None else "run")
-    _, tip = _hover(page, lambda marks: next(m for m in marks if m["symbol"] == "diamond"), "first sign")
+    _, tip = _hover(page, lambda marks: next(filter(is_diamond, marks)), "first sign")
     assert first["evidence"] in tip.inner_text()
     # a mark on a layer's lane (the exploding output layer's): hover tells its evidence, a click opens that layer's
     # detail at the marker's onset
     layer_markers = [m for m in doc["markers"] if m["layer"] is not None]
     assert layer_markers
     target = min(layer_markers, key=lambda m: (m["first_step"], m["layer"]))
-    assert [m for m in marks if m["lane"] == target["layer"] and m["step"] == target["first_step"]]
-    mark, _ = _hover(page, lambda marks: next(m for m in marks if m["lane"] == target["layer"]
-                                              and m["step"] == target["first_step"]), target["evidence"])
+    at_target = lambda m: m["lane"] == target["layer"] and m["step"] == target["first_step"]  # noqa: E731
+    assert any(map(at_target, marks))
+    mark, _ = _hover(page, lambda marks: next(filter(at_target, marks)), target["evidence"])
     page.mouse.click(mark["x"], mark["y"])
     detail = page.locator("#hd-detail:not(.hd-hidden) .hd-detail-name")
     detail.wait_for(timeout=10000)
